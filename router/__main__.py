@@ -1,0 +1,5 @@
+"""`python -m router` is the same program as `csba-router`."""
+
+from router.cli import main
+
+raise SystemExit(main())

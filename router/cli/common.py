@@ -1,0 +1,45 @@
+"""What every command shares: exit codes, the config, the database."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sqlalchemy import Engine
+
+from router.config import Config, config_path, load_config
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A failure to report in one line, with the exit status to use."""
+
+    def __init__(self, message: str, status: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def load(args: argparse.Namespace) -> Config:
+    """The validated config named by --config / $CSBA_ROUTER_CONFIG / default."""
+    return load_config(config_path(getattr(args, "config", None)))
+
+
+def open_store(config: Config, migrate: bool = True) -> Engine:
+    """The database, migrated to the current schema (as at every start)."""
+    from router.store import StoreError, open_engine, upgrade
+
+    try:
+        engine = open_engine(config.storage_url)
+        if migrate:
+            upgrade(engine)
+    except StoreError as exc:
+        raise CommandError(str(exc)) from None
+    return engine
+
+
+def add_command(sub: Any, common: argparse.ArgumentParser, name: str,
+                help_text: str) -> argparse.ArgumentParser:
+    return sub.add_parser(name, parents=[common], help=help_text, description=help_text)

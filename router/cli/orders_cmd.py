@@ -1,0 +1,49 @@
+"""`orders import`: load Amazon "All Orders" reports for one seller."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from router.cli.common import EXIT_OK, EXIT_USAGE, CommandError, add_command, load, open_store
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    parser = add_command(sub, common, "orders", "order reports")
+    osub = parser.add_subparsers(dest="orders_command", metavar="ACTION", required=True)
+    imp = add_command(
+        osub, common, "import",
+        "import tab-separated All Orders reports; importing a file again changes nothing",
+    )
+    imp.add_argument("--seller", required=True, metavar="ID", help="seller id from the config")
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    imp.set_defaults(run=run_import)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from router.orders import ReportFormatError, import_report
+
+    config = load(args)
+    if config.seller(args.seller) is None:
+        known = ", ".join(s.id for s in config.sellers) or "none configured"
+        raise CommandError(f"unknown seller '{args.seller}' (known: {known})", EXIT_USAGE)
+    missing = [str(f) for f in args.files if not f.is_file()]
+    if missing:
+        raise CommandError(f"no such file: {', '.join(missing)}", EXIT_USAGE)
+    engine = open_store(config)
+    status = EXIT_OK
+    for path in args.files:
+        try:
+            summary = import_report(
+                engine, args.seller, path,
+                on_error=lambda line: print(line, file=sys.stderr),
+                progress=sys.stderr.isatty(),
+            )
+        except ReportFormatError as exc:
+            print(f"{path}: {exc}", file=sys.stderr)
+            status = EXIT_USAGE
+            continue
+        print(f"{path}: {summary}")
+    return status

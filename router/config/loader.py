@@ -1,0 +1,168 @@
+"""Load, validate and explain a router config file.
+
+Everything that can be wrong with the file is collected and raised as one
+ConfigError, each problem with the file, line and column of the value to
+fix: YAML syntax, unknown keys, wrong types and values (pydantic), and the
+cross-value rules of router.config.checks.
+"""
+
+from __future__ import annotations
+
+import os
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from router.config.checks import check_all, suggest
+from router.config.errors import ConfigError, Problem, dotted
+from router.config.model import Config
+from router.config.yamlsource import SourceMap, load_yaml
+
+DEFAULT_PATH = Path("config/router.yaml")
+ENV_VAR = "CSBA_ROUTER_CONFIG"
+
+
+def config_path(explicit: str | None) -> Path:
+    """`--config`, then `$CSBA_ROUTER_CONFIG`, then `config/router.yaml`."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    return DEFAULT_PATH
+
+
+def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
+    """The validated config, or ConfigError listing every problem."""
+    data, smap, problems = load_yaml(path, env)
+    if problems and data is None:
+        raise ConfigError(problems)  # syntax: nothing further can be trusted
+    if not isinstance(data, dict):
+        what = "empty" if data is None else "not a mapping of sections"
+        raise ConfigError([Problem(str(path), 1, 1, f"the config is {what}")])
+    data = dict(data)
+    problems += _include_sellers(path, data, smap, env)
+
+    def report(where: tuple[str | int, ...], message: str, *, key: bool = False) -> None:
+        pos = smap.key_pos(where) if key else smap.value_pos(where)
+        problems.append(Problem(pos.file, pos.line, pos.column, message))
+
+    check_all(data, report)
+    config: Config | None = None
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        problems += [_problem(err, data, smap) for err in exc.errors()]
+    if problems or config is None:
+        raise ConfigError(problems)
+    return config.model_copy(update={"source": path})
+
+
+def _include_sellers(
+    path: Path, data: dict[str, Any], smap: SourceMap, env: dict[str, str] | None
+) -> list[Problem]:
+    """Replace `sellers_file:` by the list it names, keeping its positions."""
+    name = data.get("sellers_file")
+    if "sellers" in data and "sellers_file" in data:
+        pos = smap.key_pos(("sellers_file",))
+        return [Problem(pos.file, pos.line, pos.column,
+                        "give either sellers: or sellers_file:, not both")]
+    if not isinstance(name, str):
+        return []
+    target = (path.parent / name) if not Path(name).is_absolute() else Path(name)
+    sellers, sub, problems = load_yaml(target, env)
+    if sellers is None and problems and problems[0].message == "file not found":
+        pos = smap.value_pos(("sellers_file",))
+        return [Problem(pos.file, pos.line, pos.column, f"sellers_file: {target} not found")]
+    if sellers is None:
+        return problems
+    prefix: tuple[str | int, ...] = ("sellers",)
+    if isinstance(sellers, dict) and set(sellers) == {"sellers"}:
+        sellers, prefix = sellers["sellers"], ()
+    if not isinstance(sellers, list):
+        return [Problem(str(target), 1, 1, "a sellers file must hold a list of sellers")]
+    smap.graft(sub, prefix)
+    data["sellers"] = sellers
+    return problems
+
+
+def _resolve(loc: tuple[Any, ...], data: Any) -> tuple[tuple[str | int, ...], list[str | int]]:
+    """Follow a pydantic location through the data; drop union/validator tags."""
+    path: list[str | int] = []
+    shown: list[str | int] = []
+    node = data
+    for element in loc:
+        if isinstance(node, dict) and element in node:
+            node = node[element]
+        elif isinstance(node, list) and isinstance(element, int) and element < len(node):
+            node = node[element]
+        elif isinstance(node, dict | list) or element not in loc[-1:]:
+            if not (isinstance(element, str) and ("[" in element or "(" in element)):
+                shown.append(element)
+            continue
+        path.append(element)
+        shown.append(element)
+    return tuple(path), shown
+
+
+def _problem(err: Any, data: dict[str, Any], smap: SourceMap) -> Problem:
+    loc = tuple(err["loc"])
+    path, shown = _resolve(loc, data)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        choices = _field_names(loc[:-1])
+        pos = smap.key_pos(path)
+        message = f"{dotted(shown[:-1])}: unknown key '{key}'{suggest(key, choices)}"
+    elif kind == "missing":
+        pos = smap.value_pos(path)
+        message = f"{dotted(shown[:-1])}: missing required key '{loc[-1]}'"
+    else:
+        pos = smap.value_pos(path)
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        value = err.get("input")
+        if kind != "value_error" and isinstance(value, str | int | float) and not isinstance(
+            value, bool
+        ):
+            msg += f" (got {value!r})"
+        message = f"{dotted(shown)}: {msg}"
+    return Problem(pos.file, pos.line, pos.column, message)
+
+
+def _field_names(loc: tuple[Any, ...]) -> list[str]:
+    """Names a mapping at `loc` may have, for "did you mean"."""
+    annotation: Any = Config
+    for element in loc:
+        annotation = _unwrap(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(str(element))
+            if field is None:
+                return []
+            annotation = field.annotation
+        elif typing.get_origin(annotation) is list:
+            annotation = typing.get_args(annotation)[0]
+        elif typing.get_origin(annotation) is dict:
+            annotation = typing.get_args(annotation)[1]
+        else:
+            return []
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [n for n in annotation.model_fields if n != "source"]
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Optional[...] and Annotated[...] down to the model or container."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = args[0] if len(args) == 1 else annotation
+            if len(args) != 1:
+                return annotation
+        else:
+            return annotation

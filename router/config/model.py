@@ -1,0 +1,228 @@
+"""The typed shape of `router.yaml`, one pydantic model per section.
+
+Per-value rules live in the types (router.config.types); rules that relate
+several values (a seller's region must exist, periods must not overlap)
+live in router.config.checks, where they can point at the exact value.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from router.config.types import (
+    AddressPattern,
+    Duration,
+    Email,
+    Fraction,
+    Listen,
+    ListenAddress,
+    Money,
+    Size,
+)
+
+_LANG = r"^[a-z]{2}$"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Instance(_Section):
+    hostname: str = Field(default_factory=socket.getfqdn)
+    data_dir: Path = Path("./var")
+
+    @field_validator("hostname")
+    @classmethod
+    def _hostname(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", value):
+            raise ValueError(f"bad host name {value!r}")
+        return value.lower()
+
+
+class Storage(_Section):
+    url: str | None = None  # default: sqlite:///<data_dir>/router.db
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^(sqlite|postgresql)(\+\w+)?://", value):
+            raise ValueError(
+                f"bad storage url {value!r}: use sqlite:///PATH or postgresql://USER@HOST:PORT/DB"
+            )
+        return value
+
+
+class Smtp(_Section):
+    listen: ListenAddress = Listen("127.0.0.1", 2525)
+    max_message_size: Size = 25_000_000
+    max_recipients: int = Field(default=10, ge=1)
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+
+
+class ImapAccount(_Section):
+    name: str
+    host: str
+    port: int = Field(default=993, ge=1, le=65535)
+    security: Literal["tls", "starttls", "none"] = "tls"
+    username: str
+    password: str = Field(repr=False)
+    folder: str = "INBOX"
+    processed_folder: str = "Processed"
+    region: str
+    poll_interval: Duration = timedelta(seconds=60)
+    idle: bool = True
+
+
+class Outbound(_Section):
+    transport: str = "maildir://./var/outbox"
+    from_address: Email = "csba-noreply@amazon.de"
+    retry_schedule: list[Duration] = Field(
+        default_factory=lambda: [timedelta(minutes=m) for m in (1, 5, 30, 120, 360)],
+        min_length=1,
+    )
+    give_up_after: Duration = timedelta(days=5)
+
+    @field_validator("transport")
+    @classmethod
+    def _transport(cls, value: str) -> str:
+        if value.startswith("maildir://") and len(value) > len("maildir://"):
+            return value
+        if re.fullmatch(r"smtp://[^:/\s]+(:\d{1,5})?/?", value):
+            return value
+        raise ValueError(
+            f"bad transport {value!r}: use maildir://DIR or smtp://HOST:PORT"
+        )
+
+
+class Region(_Section):
+    address: Email
+    marketplace: str
+    language: str = Field(default="en", pattern=_LANG)
+    forward_to: Email
+    bsm_address: Email | None = None
+
+
+class Period(_Section):
+    start: date
+    end: date | None = None
+
+
+class Seller(_Section):
+    id: str = Field(min_length=1)
+    name: str = ""
+    region: str
+    addresses: list[AddressPattern] = Field(min_length=1)
+    notify: Email | None = None
+    language: str | None = Field(default=None, pattern=_LANG)
+    enrollment: list[Period] = Field(default_factory=list)
+
+    @property
+    def notify_address(self) -> str | None:
+        """Where statements go: `notify`, else the first exact address."""
+        if self.notify:
+            return self.notify
+        return next((a for a in self.addresses if not a.startswith("*@")), None)
+
+
+class Rule(_Section):
+    name: str = Field(min_length=1)
+    category: str = Field(min_length=1)
+    any_keywords: dict[str, list[str]] | None = None
+    subject_regex: str | None = None
+    from_domain: list[str] | None = None
+    has_attachment: bool | None = None
+
+    @field_validator("from_domain", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("subject_regex")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"bad regular expression {value!r}: {exc}") from None
+        return value
+
+
+class Classification(_Section):
+    rules: list[Rule] = Field(default_factory=list)
+    unknown_order: str | None = None  # an action; checked with the others in checks
+
+
+class AutoReply(_Section):
+    max_notices_per_sender_per_day: int = Field(default=100, ge=0)
+
+
+class Tier(_Section):
+    cpu_at_most: Fraction | None
+    fee: Money
+
+
+class LowVolume(_Section):
+    max_units: int = Field(ge=0)
+    fee: Money
+
+
+class FeeSchedule(_Section):
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    tiers: list[Tier] = Field(min_length=1)
+    low_volume: LowVolume
+
+
+class Billing(_Section):
+    trial_days: int = Field(default=30, ge=0)
+    cpu_window_months: int = Field(default=3, ge=1, le=24)
+    contact_window: Duration = timedelta(hours=24)
+    fees: dict[str, FeeSchedule] = Field(default_factory=dict)
+
+
+class Config(_Section):
+    """The whole router config, as validated and ready to use."""
+
+    instance: Instance = Field(default_factory=Instance)
+    storage: Storage = Field(default_factory=Storage)
+    smtp: Smtp = Field(default_factory=Smtp)
+    imap: list[ImapAccount] = Field(default_factory=list)
+    outbound: Outbound = Field(default_factory=Outbound)
+    regions: dict[str, Region] = Field(min_length=1)
+    sellers: list[Seller] = Field(default_factory=list)
+    sellers_file: Path | None = None
+    classification: Classification = Field(default_factory=Classification)
+    actions: dict[str, str] = Field(default_factory=dict)  # checked in checks
+    auto_reply: AutoReply = Field(default_factory=AutoReply)
+    billing: Billing = Field(default_factory=Billing)
+    source: Path | None = Field(default=None, exclude=True)
+
+    @property
+    def storage_url(self) -> str:
+        return self.storage.url or f"sqlite:///{self.instance.data_dir / 'router.db'}"
+
+    def seller(self, seller_id: str) -> Seller | None:
+        return next((s for s in self.sellers if s.id == seller_id), None)
+
+    def action_for(self, category: str) -> str:
+        """The action of a category: `actions:`, then `unknown_order`, then defaults."""
+        from router.categories import DEFAULT_ACTIONS, ORDER_UNKNOWN
+
+        if category in self.actions:
+            return self.actions[category]
+        if category == ORDER_UNKNOWN and self.classification.unknown_order:
+            return self.classification.unknown_order
+        return DEFAULT_ACTIONS[category]
+
+    def fee_schedule(self, marketplace: str) -> FeeSchedule | None:
+        return self.billing.fees.get(marketplace)
+
+
+
