@@ -110,7 +110,7 @@ def _check_periods(path: tuple[str | int, ...], label: str, periods: list[Any],
             continue
         spans.append((start, end, k))
     spans.sort(key=lambda s: s[0])
-    for (s1, e1, k1), (s2, _e2, k2) in zip(spans, spans[1:], strict=False):
+    for (s1, e1, _k1), (s2, _e2, k2) in zip(spans, spans[1:], strict=False):
         if e1 is None or e1 > s2:
             report(path + (k2, "start"),
                    f"{label}: enrollment period starting {s2} overlaps the one starting {s1}"

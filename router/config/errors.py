@@ -26,7 +26,7 @@ class ConfigError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-def dotted(path: "tuple[str | int, ...] | list[str | int]") -> str:
+def dotted(path: tuple[str | int, ...] | list[str | int]) -> str:
     """`sellers[0].region`: how a data path is written in messages."""
     text = ""
     for part in path:

@@ -36,7 +36,9 @@ def parse_duration(value: Any) -> timedelta:
         match = _DURATION.match(value)
         if match:
             return timedelta(seconds=int(match.group(1)) * _DURATION_UNITS[match.group(2)])
-    raise ValueError(f"bad duration {value!r}: write a number and a unit s, m, h or d, like 30s or 5m")
+    raise ValueError(
+        f"bad duration {value!r}: write a number and a unit s, m, h or d, like 30s or 5m"
+    )
 
 
 def parse_size(value: Any) -> int:

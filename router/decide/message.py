@@ -7,7 +7,7 @@ stored message can be decided again later with the same result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 
@@ -87,10 +87,3 @@ class Evidence:
     name: str
     detail: str
     source: str = ""
-
-
-@dataclass
-class Findings:
-    """Mutable scratch of what a stage found; turned into a Decision later."""
-
-    evidence: list[Evidence] = field(default_factory=list)
