@@ -24,6 +24,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     from router.orders import ReportFormatError, import_report
+    from router.store import StoreError
 
     config = load(args)
     if config.seller(args.seller) is None:
@@ -45,5 +46,11 @@ def run_import(args: argparse.Namespace) -> int:
             print(f"{path}: {exc}", file=sys.stderr)
             status = EXIT_USAGE
             continue
+        except OSError as exc:
+            print(f"{path}: cannot read: {exc.strerror or exc}", file=sys.stderr)
+            status = EXIT_USAGE
+            continue
+        except StoreError as exc:
+            raise CommandError(str(exc)) from None
         print(f"{path}: {summary}")
     return status

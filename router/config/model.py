@@ -187,6 +187,10 @@ class Billing(_Section):
     fees: dict[str, FeeSchedule] = Field(default_factory=dict)
 
 
+class Templates(_Section):
+    override_dir: Path | None = None  # files here replace templates/ files of the same name
+
+
 class Config(_Section):
     """The whole router config, as validated and ready to use."""
 
@@ -201,6 +205,7 @@ class Config(_Section):
     classification: Classification = Field(default_factory=Classification)
     actions: dict[str, str] = Field(default_factory=dict)  # checked in checks
     auto_reply: AutoReply = Field(default_factory=AutoReply)
+    templates: Templates = Field(default_factory=Templates)
     billing: Billing = Field(default_factory=Billing)
     source: Path | None = Field(default=None, exclude=True)
 

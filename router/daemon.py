@@ -1,0 +1,176 @@
+"""`csba-router serve`: one asyncio process that receives mail and stores it.
+
+This is the first slice of the daemon: SMTP intake only.  Each accepted
+message is committed to `received` in state 'received' and stays there; the
+pipeline that decides and acts on it (classification, forwards and notices,
+contacts), the IMAP pollers, the delivery queue and the scheduled jobs come
+later (separate issues).  Nothing here pretends to do that work.
+
+The SMTP server runs inside this process's event loop (``loop.create_server``
+with aiosmtpd's protocol, not its threaded Controller), so signals, reloads
+and shutdown are plain asyncio.  Signals:
+
+- SIGTERM / SIGINT: stop listening, close idle sessions with 421, let the
+  sessions with a message in hand finish it (at most ``GRACE_SECONDS``),
+  exit 0.  A second SIGTERM/SIGINT ends the process at once.
+- SIGHUP: load the config again from the same path.  A broken one is
+  logged, problem by problem, and the old one kept; a good one applies to
+  sessions that start after it (recipients, limits, TLS certificate).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import ssl
+import sys
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from router.config import Config, ConfigError, load_config
+from router.config.model import Smtp
+from router.intake.smtp import IntakeHandler, IntakeSMTP, Sessions
+from router.store import StoreError, open_engine, upgrade
+
+log = logging.getLogger("router.daemon")
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_BAD_CONFIG = 2
+
+#: How long a shutdown waits for sessions that have a message in hand.
+GRACE_SECONDS = 30.0
+
+
+def serve(config_path: Path) -> int:
+    """Run until SIGTERM/SIGINT; the exit status of the `serve` command.
+
+    A broken config at start raises ConfigError (the CLI prints it, exit 2);
+    a database or port that cannot be used is one line on stderr, exit 1.
+    """
+    config = load_config(config_path)
+    try:
+        tls = tls_context(config.smtp)
+    except (OSError, ssl.SSLError) as exc:
+        _say(f"cannot load the TLS certificate: {exc}")
+        return EXIT_BAD_CONFIG
+    try:
+        engine = open_engine(config.storage_url)
+    except StoreError as exc:
+        _say(str(exc))
+        return EXIT_FAILURE
+    try:
+        upgrade(engine)
+        return asyncio.run(Daemon(config_path, config, engine, tls).run())
+    except StoreError as exc:
+        _say(str(exc))
+        return EXIT_FAILURE
+    finally:
+        engine.dispose()
+
+
+def tls_context(smtp: Smtp) -> ssl.SSLContext | None:
+    """A server context for STARTTLS when a certificate is configured."""
+    if smtp.tls_cert is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(smtp.tls_cert, smtp.tls_key)
+    return context
+
+
+class Daemon:
+    """The running process: its current config, its store, its SMTP sessions."""
+
+    def __init__(self, path: Path, config: Config, engine: Engine,
+                 tls: ssl.SSLContext | None) -> None:
+        self._path = path
+        self._config = config
+        self._engine = engine
+        self._tls = tls
+        self._sessions = Sessions()
+        self._stop = asyncio.Event()
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        listen = self._config.smtp.listen
+        try:
+            server = await loop.create_server(self._new_session, listen.host, listen.port)
+        except OSError as exc:
+            # asyncio rewords the error; the errno's own text is the short one.
+            _say(f"cannot listen on {listen}: {os.strerror(exc.errno) if exc.errno else exc}")
+            return EXIT_FAILURE
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self._stop.set)
+        loop.add_signal_handler(signal.SIGHUP, self.reload)
+        log.info("listening", extra={"event": "listening", "address": str(listen),
+                                     "tls": self._tls is not None})
+        await self._stop.wait()
+        # A second SIGTERM/SIGINT now ends the process at once (default
+        # action): an operator's way out of the grace period.  Nothing is
+        # lost by it: a message not yet committed was not yet answered 250.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        log.info("stopping", extra={"event": "stopping", "sessions": len(self._sessions)})
+        server.close()
+        self._sessions.drain()
+        left = await self._sessions.wait_closed(GRACE_SECONDS)
+        if left:
+            log.warning("sessions still open after the grace period; cutting them",
+                        extra={"event": "sessions_cut", "sessions": left})
+            self._sessions.abort()
+        await server.wait_closed()
+        log.info("stopped", extra={"event": "stopped"})
+        return EXIT_OK
+
+    def _new_session(self) -> IntakeSMTP:
+        # Called by the server for each connection: it reads the config of
+        # this moment, so a reload applies to sessions that start later.
+        config = self._config
+        return IntakeSMTP(
+            IntakeHandler(config, self._engine),
+            sessions=self._sessions,
+            hostname=config.instance.hostname,
+            ident="csba-router ESMTP",
+            data_size_limit=config.smtp.max_message_size or None,
+            tls_context=self._tls,
+            require_starttls=False,
+            loop=asyncio.get_running_loop(),
+        )
+
+    def reload(self) -> None:
+        """SIGHUP: take a good config for new sessions; keep the old one otherwise."""
+        try:
+            config = load_config(self._path)
+            tls = tls_context(config.smtp)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                log.error(str(problem), extra={"event": "config_problem"})
+            log.error("config not reloaded; the old one stays in use",
+                      extra={"event": "reload_failed", "path": str(self._path)})
+            return
+        except (OSError, ssl.SSLError) as exc:
+            log.error(f"cannot load the TLS certificate: {exc}",
+                      extra={"event": "config_problem"})
+            log.error("config not reloaded; the old one stays in use",
+                      extra={"event": "reload_failed", "path": str(self._path)})
+            return
+        old = self._config
+        if config.smtp.listen != old.smtp.listen:
+            log.warning("smtp.listen changed; it takes effect at the next start",
+                        extra={"event": "restart_needed", "setting": "smtp.listen"})
+        if config.storage_url != old.storage_url:
+            log.warning("storage changed; it takes effect at the next start",
+                        extra={"event": "restart_needed", "setting": "storage.url"})
+        self._config, self._tls = config, tls
+        log.info("config reloaded", extra={
+            "event": "reloaded", "path": str(self._path),
+            "addresses": sorted(r.address for r in config.regions.values()),
+        })
+
+
+def _say(message: str) -> None:
+    """One line for the operator, outside the JSON log: why the daemon cannot run."""
+    print(f"csba-router: {message}", file=sys.stderr)

@@ -1,0 +1,6 @@
+"""Intake: the ways mail reaches the router (SMTP now, IMAP later).
+
+Every channel does the same two things: refuse what is not addressed to a
+csba address, and store what is, durably, before acknowledging it.  None of
+them decides what a message is; that happens later, from the database.
+"""

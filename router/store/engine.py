@@ -1,0 +1,129 @@
+"""Opening the database: one function that hides the engine differences.
+
+SQLite is the embedded default and holds mail that an SMTP client was told is
+safe, so it runs in WAL mode with ``synchronous=FULL``: a committed message
+survives a power cut, and readers do not block the writer.  The sqlite3 driver
+of Python 3.11 starts transactions only before DML ("legacy transaction
+control"); we switch that off and emit BEGIN ourselves so that DDL and reads
+are transactional too (the recipe from SQLAlchemy's SQLite documentation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event, exc
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+
+from router.store.errors import StoreError
+
+#: Milliseconds a SQLite connection waits for another writer before failing.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+# Execution option read by the BEGIN hook: "DEFERRED" or "IMMEDIATE".
+_SQLITE_BEGIN = "sqlite_begin"
+
+
+def open_engine(url: str) -> Engine:
+    """Create an engine for ``url`` and check that the database answers.
+
+    ``sqlite:///relative/path`` is relative to the working directory; its
+    parent directory is created.  ``postgresql://`` URLs use psycopg 3.
+    Raises :class:`StoreError` with a readable message when the URL is wrong
+    or the database cannot be opened or reached.
+    """
+    try:
+        parsed = _normalise(make_url(url))
+    except (exc.ArgumentError, ValueError) as e:
+        raise StoreError(f"bad storage url {url!r}: {e}") from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise StoreError(
+            f"unsupported storage url {_shown(parsed)}: use sqlite:///PATH or postgresql://..."
+        )
+    try:
+        engine = _sqlite_engine(parsed) if backend == "sqlite" else _postgresql_engine(parsed)
+    except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as e:
+        raise StoreError(f"bad storage url {_shown(parsed)}: {e}") from None
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except exc.DBAPIError as e:
+        engine.dispose()
+        raise StoreError(f"cannot open database {_shown(parsed)}: {describe(e)}") from None
+    return engine
+
+
+@contextmanager
+def begin_write(engine: Engine) -> Iterator[Connection]:
+    """A transaction that intends to write, with its lock taken up front.
+
+    On SQLite a deferred transaction that first reads and then writes fails
+    at once with "database is locked" when another process wrote meanwhile
+    (the busy timeout does not apply to that case).  ``BEGIN IMMEDIATE``
+    takes the write lock first and waits for it instead.  Use this for
+    read-then-write work such as claiming queue items.  On PostgreSQL it is an
+    ordinary transaction.
+    """
+    with engine.connect() as conn:
+        conn.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
+        with conn.begin():
+            yield conn
+
+
+def describe(error: exc.DBAPIError) -> str:
+    """The driver's message for a person: its first line, without SQL."""
+    text = str(error.orig).strip() or type(error.orig).__name__
+    return text.splitlines()[0].strip()
+
+
+def _normalise(url: URL) -> URL:
+    if url.drivername in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def _shown(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    database = url.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        try:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"cannot create the directory for {database}: {e}") from None
+    engine = sa.create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide where transactions begin.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get(_SQLITE_BEGIN, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def _postgresql_engine(url: URL) -> Engine:
+    # pool_pre_ping: a daemon outlives server restarts; a dead pooled
+    # connection is replaced instead of failing the next transaction.
+    # A server that does not answer must not hang the start for minutes.
+    connect_args = {} if "connect_timeout" in url.query else {"connect_timeout": 10}
+    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)

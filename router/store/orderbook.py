@@ -1,0 +1,97 @@
+"""The classifier's `OrderBook` and `History` over the database, read-only.
+
+One query per question: the classifier asks once per message for the
+orders it mentions (`amazon_order_id IN (...)`, served by the index on
+that column) and at most a few times about earlier contacts.  Errors are
+turned into `StoreError` with the driver's first line, like the rest of
+`router.store`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import exc
+from sqlalchemy.engine import Engine
+
+from router.decide.facts import OrderFacts, normalise_message_id, summarise_lines
+from router.store.engine import describe
+from router.store.errors import StoreError
+from router.store.schema import contacts, decisions, orders, outgoing
+
+
+class DbOrderBook:
+    """Order facts from the `orders` table (every seller's lines)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def lookup(self, order_ids: list[str]) -> dict[str, list[OrderFacts]]:
+        ids = sorted(set(order_ids))
+        if not ids:
+            return {}
+        query = sa.select(
+            orders.c.amazon_order_id, orders.c.seller_id, orders.c.fulfillment_channel,
+            orders.c.purchase_date, orders.c.order_status, orders.c.item_status,
+            orders.c.quantity,
+        ).where(orders.c.amazon_order_id.in_(ids)).order_by(
+            orders.c.amazon_order_id, orders.c.seller_id, orders.c.line_no)
+        rows = _read(self.engine, query, "look up orders")
+        return summarise_lines(
+            (r[0], r[1], r[2], r[3], r[4], r[5], int(r[6])) for r in rows)
+
+
+class DbHistory:
+    """Earlier contacts and the router's forwards, for recognising follow-ups.
+
+    A forward is an `outgoing` row of kind `forward`; its contact is the one
+    the decision of the same received message logged or joined
+    (`decisions.contact_id`).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def contact_for_reply(self, message_ids: list[str]) -> int | None:
+        if not message_ids:
+            return None
+        # Stored with or without angle brackets: look for both spellings.
+        wanted = {normalise_message_id(m) for m in message_ids}
+        wanted |= {m[1:-1] for m in wanted}
+        query = (
+            sa.select(decisions.c.contact_id)
+            .select_from(outgoing.join(decisions,
+                                       decisions.c.received_id == outgoing.c.received_id))
+            .where(outgoing.c.kind == "forward", outgoing.c.message_id.in_(sorted(wanted)),
+                   decisions.c.contact_id.is_not(None))
+            .order_by(outgoing.c.id.desc())
+            .limit(1)
+        )
+        rows = _read(self.engine, query, "look up forwards")
+        return int(rows[0][0]) if rows else None
+
+    def contact_owner(self, contact_id: int) -> str | None:
+        query = sa.select(contacts.c.seller_id).where(contacts.c.id == contact_id)
+        rows = _read(self.engine, query, "look up a contact")
+        return str(rows[0][0]) if rows else None
+
+    def recent_contact(self, seller_id: str, order_id: str, since: datetime) -> int | None:
+        query = (
+            sa.select(contacts.c.id)
+            .where(contacts.c.seller_id == seller_id, contacts.c.order_id == order_id,
+                   contacts.c.last_activity_at >= since)
+            .order_by(contacts.c.last_activity_at.desc(), contacts.c.id.desc())
+            .limit(1)
+        )
+        rows = _read(self.engine, query, "look up recent contacts")
+        return int(rows[0][0]) if rows else None
+
+
+def _read(engine: Engine, query: sa.Select[Any], what: str) -> list[Any]:
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(query).all())
+    except exc.DBAPIError as e:
+        raise StoreError(f"cannot {what}: {describe(e)}") from None
