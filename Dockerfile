@@ -13,12 +13,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /opt/csba-router
 COPY pyproject.toml README.md ./
 COPY router ./router
+COPY templates ./templates
 RUN pip install --no-cache-dir . \
     && useradd --system --home-dir /var/lib/csba-router --shell /usr/sbin/nologin csba \
     && mkdir -p /etc/csba-router /var/lib/csba-router \
     && chown csba:csba /var/lib/csba-router
 
-COPY templates ./templates
 COPY config/router.yaml /etc/csba-router/router.yaml
 RUN sed -i \
         -e 's|data_dir: ./var|data_dir: /var/lib/csba-router|' \

@@ -1,0 +1,243 @@
+"""The delivery loop: take due rows from the queue, hand them on, record the outcome.
+
+Outcome per row, from the transport's per-recipient answers:
+
+- every recipient delivered: `sent`;
+- some recipient failed temporarily: `deferred` per `retry_schedule`, or
+  `dead` once the row is `give_up_after` old;
+- the only failures are permanent: `dead`.
+
+Recipients already delivered are taken off the row (``rcpt_tos`` is
+rewritten) so that a retry never sends them a second copy.  The recipients
+that failed permanently stay on the row while others are still being
+retried: they are tried again with them, and when nothing temporary is left
+the row goes dead carrying exactly the recipients that never got the
+message.  So no undelivered recipient ever leaves the dead list's view, at
+the cost of a repeated RCPT to an address that was refused once (rare: a
+row has one recipient in the normal case).
+
+Blocking database calls run in worker threads; the event loop only waits on
+the network.  One JSON log event per outcome: `sent`, `deferred`, `dead`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import Engine
+
+from router.act.queue import claim_due, mark_dead, mark_deferred, mark_sent, next_due
+from router.act.transports import DeliveryResult, Transport, transport_for
+from router.act.transports.base import unique
+from router.config import Config
+from router.store import utcnow
+
+if TYPE_CHECKING:
+    from router.act.queue import QueueRow
+
+log = logging.getLogger("router.delivery")
+
+#: How long a claimed row is ours.  Longer than DELIVERY_TIMEOUT, so a live
+#: deliverer never loses a row to another one mid-delivery.
+LEASE = timedelta(minutes=10)
+#: The most one message's delivery may take (all recipients, all commands).
+DELIVERY_TIMEOUT = 300.0
+#: Rows claimed and delivered at once (each its own SMTP connection).
+BATCH = 8
+#: Longest idle sleep: rows queued by other processes (ingest, release, a
+#: second instance) are found at the latest after this many seconds.
+POLL_SECONDS = 30.0
+#: Shortest idle sleep, so a row that is due but not claimable (another
+#: process holds it for a moment) cannot make the loop spin.
+MIN_IDLE_SECONDS = 0.5
+#: Pause after a failed pass (database down) before the next one.
+ERROR_BACKOFF_SECONDS = 30.0
+
+ConfigSource = Config | Callable[[], Config]
+
+
+@dataclass
+class PassSummary:
+    """What one delivery pass did, row by row."""
+
+    sent: int = 0
+    deferred: int = 0
+    dead: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.deferred + self.dead
+
+    def __str__(self) -> str:
+        return f"sent {self.sent}, deferred {self.deferred}, dead {self.dead}"
+
+
+def default_owner() -> str:
+    """Who claims rows, for the logs: host and process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+async def deliver_once(engine: Engine, config: Config, now: datetime) -> int:
+    """One pass over the rows due at ``now``; how many rows it handled.
+
+    The marks use ``now`` too, so tests step through retry schedules by
+    passing later times instead of sleeping.
+    """
+    return (await deliver_pass(engine, config, now=now)).total
+
+
+async def deliver_pass(
+    engine: Engine,
+    config: ConfigSource,
+    *,
+    now: datetime | None = None,
+    owner: str | None = None,
+    stop: asyncio.Event | None = None,
+) -> PassSummary:
+    """Deliver due rows, batch after batch, until none is due (or ``stop`` is set).
+
+    ``now`` fixes the clock (tests, `queue flush`): only rows due at ``now``
+    are taken, so a row deferred during the pass is not tried again in it.
+    Without it each claim and mark reads the current time (the daemon).
+    """
+    clock: Callable[[], datetime] = (lambda: now) if now is not None else utcnow
+    owner = owner or default_owner()
+    cfg = _current(config)
+    transport = transport_for(cfg)
+    summary = PassSummary()
+    while stop is None or not stop.is_set():
+        rows = await asyncio.to_thread(claim_due, engine, clock(), owner, LEASE, BATCH)
+        if not rows:
+            break
+        outcomes = await asyncio.gather(
+            *(_deliver_row(engine, cfg, transport, row, clock) for row in rows)
+        )
+        for outcome in outcomes:
+            if outcome in ("sent", "deferred", "dead"):
+                setattr(summary, outcome, getattr(summary, outcome) + 1)
+    return summary
+
+
+async def run_delivery(
+    engine: Engine,
+    config: ConfigSource,
+    *,
+    stop: asyncio.Event,
+    owner: str,
+    wake: asyncio.Event | None = None,
+) -> None:
+    """Deliver until ``stop`` is set; the daemon's delivery task.
+
+    Sleeps until the next row falls due, ``wake`` is set (the pipeline just
+    queued mail) or ``stop`` is set, never longer than POLL_SECONDS.  A batch
+    in hand is finished before returning.  ``config`` may be a function
+    returning the current config, so a SIGHUP reload applies to the next pass.
+    """
+    log.info("delivery started", extra={"event": "delivery_started", "owner": owner})
+    while not stop.is_set():
+        if wake is not None:
+            wake.clear()  # before the pass: mail queued during it wakes us again
+        try:
+            await deliver_pass(engine, config, owner=owner, stop=stop)
+            due = await asyncio.to_thread(next_due, engine)
+        except Exception as exc:  # the loop must outlive a database outage
+            log.error("delivery pass failed", exc_info=True,
+                      extra={"event": "delivery_error", "error": f"{type(exc).__name__}: {exc}"})
+            delay = ERROR_BACKOFF_SECONDS
+        else:
+            delay = POLL_SECONDS if due is None else (due - utcnow()).total_seconds()
+            delay = min(max(delay, MIN_IDLE_SECONDS), POLL_SECONDS)
+        await _idle(delay, stop, wake)
+    log.info("delivery stopped", extra={"event": "delivery_stopped", "owner": owner})
+
+
+def message_key(row: QueueRow) -> str:
+    """Stable per queue row: the row id and a hash of its Message-ID.
+
+    The hash keeps keys apart when a database is recreated and ids repeat.
+    """
+    digest = hashlib.sha256(row.message_id.encode("utf-8")).hexdigest()[:16]
+    return f"{row.id}.{digest}"
+
+
+async def _deliver_row(engine: Engine, config: Config, transport: Transport, row: QueueRow,
+                       clock: Callable[[], datetime]) -> str:
+    recipients = unique(row.rcpt_tos)
+    try:
+        async with asyncio.timeout(DELIVERY_TIMEOUT):
+            result = await transport.deliver(row.mail_from, recipients, row.raw,
+                                             message_key=message_key(row))
+    except TimeoutError:
+        result = DeliveryResult.all(
+            recipients, "temporary", f"delivery took longer than {DELIVERY_TIMEOUT:.0f}s")
+    except Exception as exc:  # a transport bug must not lose the row: retry it
+        log.error("transport failed", exc_info=True,
+                  extra={"event": "transport_error", "outgoing_id": row.id})
+        result = DeliveryResult.all(
+            recipients, "temporary", f"internal error: {type(exc).__name__}: {exc}")
+    return await asyncio.to_thread(_record, engine, config, row, recipients, result, clock())
+
+
+def _record(engine: Engine, config: Config, row: QueueRow, recipients: list[str],
+            result: DeliveryResult, now: datetime) -> str:
+    """Write the outcome of one attempt and log it; "sent", "deferred", "dead" or "gone"."""
+    ok = set(result.delivered)
+    delivered = [r for r in recipients if r in ok]
+    left = [r for r in recipients if r not in delivered]
+    # A recipient the transport said nothing about is retried, never dropped.
+    temporary = [r for r in left
+                 if r not in result.outcomes or result.outcomes[r].status == "temporary"]
+    facts = {"outgoing_id": row.id, "message_id": row.message_id, "kind": row.kind}
+    if delivered:
+        log.info("sent", extra={"event": "sent", **facts, "recipients": delivered,
+                                "attempts": row.attempts + 1})
+    if not left:
+        return "sent" if mark_sent(engine, row.id, now) else "gone"
+    error = result.errors() or "not delivered"
+    narrowed = left if delivered else None
+    outbound = config.outbound
+    if temporary:
+        deferral = mark_deferred(engine, row.id, error, now, outbound.retry_schedule,
+                                 outbound.give_up_after, rcpt_tos=narrowed)
+        if deferral is None:
+            return "gone"
+        if deferral.state == "dead":
+            log.error("dead", extra={"event": "dead", **facts, "recipients": left,
+                                     "attempts": deferral.attempts, "error": error,
+                                     "reason": "give_up_after"})
+            return "dead"
+        assert deferral.next_try_at is not None
+        log.warning("deferred", extra={"event": "deferred", **facts, "recipients": left,
+                                       "attempts": deferral.attempts, "error": error,
+                                       "next_try_at": deferral.next_try_at.isoformat()})
+        return "deferred"
+    if not mark_dead(engine, row.id, error, now, rcpt_tos=narrowed):
+        return "gone"
+    log.error("dead", extra={"event": "dead", **facts, "recipients": left,
+                             "attempts": row.attempts + 1, "error": error,
+                             "reason": "permanent"})
+    return "dead"
+
+
+def _current(config: ConfigSource) -> Config:
+    return config if isinstance(config, Config) else config()
+
+
+async def _idle(seconds: float, stop: asyncio.Event, wake: asyncio.Event | None) -> None:
+    """Sleep ``seconds``, or less when ``stop`` or ``wake`` is set."""
+    waiters = [asyncio.ensure_future(stop.wait())]
+    if wake is not None:
+        waiters.append(asyncio.ensure_future(wake.wait()))
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
