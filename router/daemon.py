@@ -1,10 +1,12 @@
-"""`csba-router serve`: one asyncio process that receives mail and stores it.
+"""`csba-router serve`: one asyncio process that receives, decides, delivers.
 
-This is the first slice of the daemon: SMTP intake only.  Each accepted
-message is committed to `received` in state 'received' and stays there; the
-pipeline that decides and acts on it (classification, forwards and notices,
-contacts), the IMAP pollers, the delivery queue and the scheduled jobs come
-later (separate issues).  Nothing here pretends to do that work.
+Three kinds of task share the event loop: the SMTP intake (commits each
+accepted message to `received` before its 250), the pipeline workers
+(router.pipeline: lease a stored message, decide, write decision, contact
+and outgoing mail in one transaction) and the delivery loop (router.act:
+send the `outgoing` queue by the configured transport).  They talk only
+through the database; in-memory events merely wake the next stage early.
+IMAP pollers and the scheduled jobs come with their own issues.
 
 The SMTP server runs inside this process's event loop (``loop.create_server``
 with aiosmtpd's protocol, not its threaded Controller), so signals, reloads
@@ -30,9 +32,12 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from router.act.delivery import default_owner, run_delivery
+from router.act.templates import NoticeTemplates
 from router.config import Config, ConfigError, load_config
 from router.config.model import Smtp
 from router.intake.smtp import IntakeHandler, IntakeSMTP, Sessions
+from router.pipeline.runner import run_workers
 from router.store import StoreError, open_engine, upgrade
 
 log = logging.getLogger("router.daemon")
@@ -45,7 +50,7 @@ EXIT_BAD_CONFIG = 2
 GRACE_SECONDS = 30.0
 
 
-def serve(config_path: Path) -> int:
+def serve(config_path: Path, *, workers: bool = True) -> int:
     """Run until SIGTERM/SIGINT; the exit status of the `serve` command.
 
     A broken config at start raises ConfigError (the CLI prints it, exit 2);
@@ -64,7 +69,7 @@ def serve(config_path: Path) -> int:
         return EXIT_FAILURE
     try:
         upgrade(engine)
-        return asyncio.run(Daemon(config_path, config, engine, tls).run())
+        return asyncio.run(Daemon(config_path, config, engine, tls, workers=workers).run())
     except StoreError as exc:
         _say(str(exc))
         return EXIT_FAILURE
@@ -85,13 +90,18 @@ class Daemon:
     """The running process: its current config, its store, its SMTP sessions."""
 
     def __init__(self, path: Path, config: Config, engine: Engine,
-                 tls: ssl.SSLContext | None) -> None:
+                 tls: ssl.SSLContext | None, *, workers: bool = True) -> None:
         self._path = path
         self._config = config
         self._engine = engine
         self._tls = tls
         self._sessions = Sessions()
         self._stop = asyncio.Event()
+        self._templates = NoticeTemplates.from_config(config)
+        self._workers = workers
+        self._owner = default_owner()
+        self._work = asyncio.Event()  # a message was stored
+        self._mail = asyncio.Event()  # mail was queued for delivery
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
@@ -105,6 +115,15 @@ class Daemon:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self._stop.set)
         loop.add_signal_handler(signal.SIGHUP, self.reload)
+        tasks = [] if not self._workers else [
+            asyncio.create_task(run_workers(
+                self._engine, lambda: self._config, lambda: self._templates,
+                owner=self._owner, stop=self._stop, wake=self._work,
+                on_acted=self._mail.set), name="pipeline"),
+            asyncio.create_task(run_delivery(
+                self._engine, lambda: self._config, stop=self._stop, owner=self._owner,
+                wake=self._mail), name="delivery"),
+        ]
         log.info("listening", extra={"event": "listening", "address": str(listen),
                                      "tls": self._tls is not None})
         await self._stop.wait()
@@ -122,6 +141,16 @@ class Daemon:
                         extra={"event": "sessions_cut", "sessions": left})
             self._sessions.abort()
         await server.wait_closed()
+        # Workers finish the message in hand; delivery its batch.  What is cut
+        # off here keeps its lease and is taken up again after the next start.
+        done, pending = await asyncio.wait(tasks, timeout=GRACE_SECONDS) if tasks else (
+            set(), set())
+        for task in pending:
+            task.cancel()
+        for task in done:
+            if task.exception() is not None:
+                log.error("task failed", exc_info=task.exception(),
+                          extra={"event": "task_failed", "task": task.get_name()})
         log.info("stopped", extra={"event": "stopped"})
         return EXIT_OK
 
@@ -130,7 +159,7 @@ class Daemon:
         # this moment, so a reload applies to sessions that start later.
         config = self._config
         return IntakeSMTP(
-            IntakeHandler(config, self._engine),
+            IntakeHandler(config, self._engine, on_stored=lambda _id: self._work.set()),
             sessions=self._sessions,
             hostname=config.instance.hostname,
             ident="csba-router ESMTP",
@@ -165,6 +194,7 @@ class Daemon:
             log.warning("storage changed; it takes effect at the next start",
                         extra={"event": "restart_needed", "setting": "storage.url"})
         self._config, self._tls = config, tls
+        self._templates = NoticeTemplates.from_config(config)
         log.info("config reloaded", extra={
             "event": "reloaded", "path": str(self._path),
             "addresses": sorted(r.address for r in config.regions.values()),

@@ -12,7 +12,13 @@ from router.config import config_path
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     parser = add_command(
         sub, common, "serve",
-        "run the daemon in the foreground (SMTP intake; SIGTERM stops, SIGHUP reloads)",
+        "run the daemon in the foreground: SMTP intake, pipeline workers, delivery "
+        "(SIGTERM stops, SIGHUP reloads)",
+    )
+    parser.add_argument(
+        "--intake-only", action="store_true",
+        help="accept and store mail but do not decide or deliver; another serve process "
+             "sharing the database does that",
     )
     # A daemon's log is read by machines: JSON, one event per line.
     parser.set_defaults(run=run, log_style="json")
@@ -21,4 +27,4 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from router.daemon import serve
 
-    return serve(config_path(getattr(args, "config", None)))
+    return serve(config_path(getattr(args, "config", None)), workers=not args.intake_only)

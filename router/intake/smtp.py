@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.parser import BytesHeaderParser
@@ -166,9 +166,11 @@ def received_header(
 class IntakeHandler:
     """aiosmtpd hooks for one connection: refuse what is not ours, store the rest."""
 
-    def __init__(self, config: Config, engine: Engine) -> None:
+    def __init__(self, config: Config, engine: Engine,
+                 on_stored: Callable[[int], None] | None = None) -> None:
         self._config = config
         self._engine = engine
+        self._on_stored = on_stored  # wakes the pipeline; called after the commit
         self._addresses = {region.address.lower() for region in config.regions.values()}
 
     async def handle_EHLO(
@@ -252,6 +254,8 @@ class IntakeHandler:
             log.error("storing the message failed", exc_info=True,
                       extra=arrival.facts("store_failed"))
             return REPLY_STORAGE_FAILED
+        if self._on_stored is not None:
+            self._on_stored(row_id)
         return f"250 2.0.0 OK queued as {row_id}"
 
     async def handle_exception(self, error: Exception) -> str:

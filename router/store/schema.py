@@ -98,6 +98,9 @@ decisions = sa.Table(
     sa.Column("evidence", sa.JSON, nullable=False),
     sa.Column("contact_id", sa.ForeignKey("contacts.id"), nullable=True, index=True),
     sa.Column("decided_at", UTCDateTime, nullable=False, default=utcnow),
+    # "seller_id|message_id" on the decision that acted; NULL on duplicates.
+    sa.Column("dedup_key", sa.String, nullable=True),
+    sa.Index("ix_decisions_dedup_key", "dedup_key", unique=True),
 )
 
 outgoing = sa.Table(

@@ -75,12 +75,13 @@ def config_text(
 class Router:
     """One `csba-router serve` subprocess and the log lines it wrote."""
 
-    def __init__(self, config: Path, port: int) -> None:
+    def __init__(self, config: Path, port: int, args: tuple[str, ...] = ("--intake-only",)
+                 ) -> None:
         env = {k: v for k, v in os.environ.items() if k != "CSBA_ROUTER_CONFIG"}
         self.config = config
         self.port = port
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "router", "--config", str(config), "serve"],
+            [sys.executable, "-m", "router", "--config", str(config), "serve", *args],
             cwd=config.parent, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, text=True,
         )
@@ -157,9 +158,14 @@ class Router:
                 self.proc.wait()
 
 
-def launch(directory: Path, port: int, **options: Any) -> Router:
-    """Write a config into `directory` and start a router on it."""
+def launch(directory: Path, port: int, args: tuple[str, ...] = ("--intake-only",),
+           **options: Any) -> Router:
+    """Write a config into `directory` and start a router on it.
+
+    Intake tests run `--intake-only`, so they see messages exactly as stored;
+    the pipeline tests pass `args=()` for the whole daemon.
+    """
     directory.mkdir(exist_ok=True)
     config = directory / "router.yaml"
     config.write_text(config_text(directory, port, **options), encoding="utf-8")
-    return Router(config, port)
+    return Router(config, port, args)

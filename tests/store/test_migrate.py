@@ -32,7 +32,7 @@ def test_fresh_database_has_no_revision(db_url: str) -> None:
 
 
 def test_migrated_database_matches_metadata(engine: Engine) -> None:
-    assert current_revision(engine) == head_revision() == "0001"
+    assert current_revision(engine) == head_revision() == "0002"
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []
@@ -52,7 +52,7 @@ def test_upgrade_again_is_a_no_op(engine: Engine) -> None:
 def test_database_from_a_newer_version_is_a_store_error(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
-    with pytest.raises(StoreError, match="9999.*known revisions end at 0001"):
+    with pytest.raises(StoreError, match="9999.*known revisions end at 0002"):
         upgrade(engine)
 
 
@@ -133,3 +133,27 @@ def _received_row(**overrides: object) -> dict[str, object]:
     }
     row.update(overrides)
     return row
+
+
+def test_upgrade_from_0001_keeps_data(db_url: str) -> None:
+    # A database made by the first release is carried forward, rows intact.
+    from alembic import command
+
+    from router.store.migrate import alembic_config
+
+    engine = open_engine(db_url)
+    try:
+        config = alembic_config()
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0001")
+            conn.exec_driver_sql(
+                "INSERT INTO received (sha256, raw, size, rcpt_tos, channel, arrived_at, "
+                "state, attempts, created_at) VALUES ('x', 'r', 1, '[]', 'smtp', "
+                "'2026-11-01 00:00:00+00:00', 'received', 0, '2026-11-01 00:00:00+00:00')")
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM received").scalar() == 1
+    finally:
+        engine.dispose()

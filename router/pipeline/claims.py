@@ -1,0 +1,79 @@
+"""Leases on received messages: one worker at a time, none stuck after a crash.
+
+A worker claims rows by writing its name and a lease expiry; a row whose
+lease has expired (its worker died) is claimable again.  `attempts` counts
+claims, so a message that kills its worker three times, or fails three
+times, ends in state `failed` instead of blocking the queue forever.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from router.store import begin_write, received
+
+MAX_ATTEMPTS = 3
+
+
+def _claimable(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        received.c.state == "received",
+        sa.or_(received.c.lease_expires.is_(None), received.c.lease_expires < now),
+    )
+
+
+def claim(engine: Engine, owner: str, now: datetime, lease: timedelta,
+          limit: int = 20, only_id: int | None = None) -> list[int]:
+    """Lease up to `limit` waiting messages to `owner`; their ids, oldest first.
+
+    On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several processes claim side
+    by side; SQLite serialises writers with `BEGIN IMMEDIATE`.
+    """
+    with begin_write(engine) as conn:
+        worn = sa.select(received.c.id).where(
+            _claimable(now), received.c.attempts >= MAX_ATTEMPTS)
+        conn.execute(received.update().where(received.c.id.in_(worn)).values(
+            state="failed", lease_owner=None, lease_expires=None,
+            last_error=sa.func.coalesce(received.c.last_error,
+                                        "processing was interrupted 3 times")))
+        query = sa.select(received.c.id).where(_claimable(now)).order_by(
+            received.c.id).limit(limit)
+        if only_id is not None:
+            query = query.where(received.c.id == only_id)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        ids = [row[0] for row in conn.execute(query)]
+        if ids:
+            conn.execute(received.update().where(received.c.id.in_(ids)).values(
+                lease_owner=owner, lease_expires=now + lease,
+                attempts=received.c.attempts + 1))
+    return ids
+
+
+def record_failure(engine: Engine, received_id: int, owner: str, error: str) -> str:
+    """Give the message back after an error; `failed` once attempts are used up."""
+    with begin_write(engine) as conn:
+        row = conn.execute(sa.select(received.c.attempts, received.c.lease_owner).where(
+            received.c.id == received_id)).one_or_none()
+        if row is None or row.lease_owner != owner:
+            return "lost"  # another worker took it over; its outcome counts
+        state = "failed" if row.attempts >= MAX_ATTEMPTS else "received"
+        conn.execute(received.update().where(received.c.id == received_id).values(
+            state=state, lease_owner=None, lease_expires=None, last_error=error[:2000]))
+    return state
+
+
+def requeue(engine: Engine, ids: list[int] | None, states: tuple[str, ...]) -> list[int]:
+    """Put failed (or held) messages back to be processed from scratch."""
+    with begin_write(engine) as conn:
+        query = sa.select(received.c.id).where(received.c.state.in_(states))
+        if ids is not None:
+            query = query.where(received.c.id.in_(ids))
+        found = [row[0] for row in conn.execute(query)]
+        if found:
+            conn.execute(received.update().where(received.c.id.in_(found)).values(
+                state="received", attempts=0, lease_owner=None, lease_expires=None))
+    return found

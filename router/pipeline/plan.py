@@ -1,0 +1,115 @@
+"""From a Decision to what the router does: pure, so every guard is testable.
+
+The classifier says what a message is and what its category's action is;
+the plan adds what the delivery guarantees demand on top: never a notice to
+automatic mail or to an unknown sender (no backscatter), at most N notices
+per seller address and day, no second notice about the same original, no
+redirect without a `bsm_address`.  When a guard changes the action it
+names itself as the deciding rule, so `held` shows why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from router.categories import (
+    AUTO_GENERATED,
+    BOUNCE,
+    DROP,
+    FOLLOW_UP,
+    FORWARD,
+    HOLD,
+    POST_SALE_SELLER_FULFILLED,
+    REDIRECT,
+    UNKNOWN_SENDER,
+)
+from router.config import Config
+from router.decide.classify import Decision
+from router.decide.message import Evidence
+
+NOTICE_REPEAT_DAYS = 30
+
+# Where a guard stops an action, what happens instead.
+_NO_NOTICE_FALLBACK = {AUTO_GENERATED: DROP, UNKNOWN_SENDER: HOLD}
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the plan needs to know from the store, gathered before it runs."""
+
+    seller_address: str | None
+    notices_today: int = 0
+    noticed_same_original: bool = False
+    duplicate_of: int | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The decision as it will be recorded, and what to write with it."""
+
+    decision: Decision
+    state: str  # "done" or "held"
+    send: str | None = None  # "forward", "notice", "redirect"
+    new_contact: bool = False
+    join_contact: int | None = None
+
+
+def _guarded(decision: Decision, action: str, rule: str, reason: str) -> Decision:
+    """The decision with a guard's action, keeping what the classifier said."""
+    said = Evidence("classified", f"{decision.category} by {decision.rule}: {decision.reason}",
+                    "classifier")
+    return replace(decision, action=action, rule=rule, reason=reason,
+                   evidence=decision.evidence + (said,))
+
+
+def make_plan(config: Config, decision: Decision, facts: Facts) -> Plan:
+    """What to do with one decided message."""
+    if facts.duplicate_of is not None:
+        return Plan(_guarded(decision, DROP, "duplicate",
+                             f"the same Message-ID from the same sender was already handled "
+                             f"as message {facts.duplicate_of}"), "done")
+    action = decision.action
+    if action == HOLD:
+        return Plan(decision, "held")
+    if action == DROP:
+        return Plan(decision, "done", new_contact=_logs_contact(decision))
+    if action == BOUNCE:
+        return _plan_notice(config, decision, facts)
+    if action == REDIRECT:
+        region = config.regions.get(decision.region or "")
+        if region is None or region.bsm_address is None:
+            return Plan(_guarded(decision, HOLD, "no-bsm-address",
+                                 f"region {decision.region} has no bsm_address to redirect to"),
+                        "held")
+        return Plan(decision, "done", send="redirect", new_contact=_logs_contact(decision))
+    if action == FORWARD:
+        if decision.region not in config.regions:
+            return Plan(_guarded(decision, HOLD, "no-region",
+                                 "no region is known, so there is no team to forward to"),
+                        "held")
+        join = decision.contact_id if decision.category == FOLLOW_UP else None
+        return Plan(decision, "done", send="forward", new_contact=_logs_contact(decision),
+                    join_contact=join)
+    raise ValueError(f"unknown action {action!r}")  # the config check makes this unreachable
+
+
+def _logs_contact(decision: Decision) -> bool:
+    return decision.category == POST_SALE_SELLER_FULFILLED
+
+
+def _plan_notice(config: Config, decision: Decision, facts: Facts) -> Plan:
+    if decision.category in _NO_NOTICE_FALLBACK or facts.seller_address is None:
+        fallback = _NO_NOTICE_FALLBACK.get(decision.category, HOLD)
+        return Plan(_guarded(decision, fallback, "no-backscatter",
+                             "notices are never sent to automatic mail or unknown senders"),
+                    "held" if fallback == HOLD else "done")
+    limit = config.auto_reply.max_notices_per_sender_per_day
+    if facts.notices_today >= limit:
+        return Plan(_guarded(decision, HOLD, "notice-limit",
+                             f"{facts.seller_address} already got {facts.notices_today} notices "
+                             f"in the last 24 hours (limit {limit})"), "held")
+    if facts.noticed_same_original:
+        return Plan(_guarded(decision, DROP, "notice-repeat",
+                             f"{facts.seller_address} already got a notice about this message "
+                             f"in the last {NOTICE_REPEAT_DAYS} days"), "done")
+    return Plan(decision, "done", send="notice")

@@ -1,0 +1,92 @@
+"""The worker loop `serve` runs: claim waiting messages, process, repeat.
+
+Work is found in the database, not in memory: a new message wakes the loop
+at once (intake calls `wake`), and a poll every few seconds catches what
+another process stored or what a dead worker's expired lease released.
+Blocking database and classification work runs in threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from router.config import Config
+from router.pipeline.claims import claim, record_failure
+from router.pipeline.process import LeaseLost, process
+from router.store import utcnow
+
+log = logging.getLogger("router.pipeline")
+
+LEASE = timedelta(minutes=5)
+POLL_SECONDS = 5.0
+
+
+async def run_workers(engine: Engine, get_config: Callable[[], Config],
+                      get_templates: Callable[[], Any], *,
+                      owner: str, stop: asyncio.Event, wake: asyncio.Event,
+                      on_acted: Callable[[], None] | None = None,
+                      poll_seconds: float = POLL_SECONDS) -> None:
+    """Process messages until `stop` is set; finish the one in hand first."""
+    while not stop.is_set():
+        wake.clear()
+        try:
+            ids = await asyncio.to_thread(claim, engine, owner, utcnow(), LEASE)
+        except Exception:
+            log.error("claiming messages failed", exc_info=True, extra={"event": "claim_failed"})
+            ids = []
+        for received_id in ids:
+            if stop.is_set():
+                break  # the rest keep their lease and expire back to the queue
+            await asyncio.to_thread(process_safely, engine, get_config(), received_id, owner,
+                                    get_templates())
+        if ids:
+            if on_acted is not None:
+                on_acted()
+            continue
+        await _wait_any(stop, wake, poll_seconds)
+
+
+def process_safely(engine: Engine, config: Config, received_id: int, owner: str,
+                   templates: Any, force_category: str | None = None) -> str:
+    """Process one message; an error is recorded on it, never raised."""
+    try:
+        return process(engine, config, received_id, owner, templates,
+                       force_category=force_category).state
+    except LeaseLost as exc:
+        log.warning(str(exc), extra={"event": "lease_lost", "id": received_id})
+        return "lost"
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        log.error("processing failed", exc_info=True,
+                  extra={"event": "process_failed", "id": received_id, "error": error})
+        try:
+            return record_failure(engine, received_id, owner, error)
+        except Exception:
+            log.error("recording the failure failed", exc_info=True,
+                      extra={"event": "process_failed", "id": received_id})
+            return "received"
+
+
+async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, timeout: float) -> None:
+    waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(wake.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+def drain(engine: Engine, config: Config, templates: Any, *, owner: str) -> dict[str, int]:
+    """Process every waiting message now (ingest, release, tests); counts by state."""
+    counts: dict[str, int] = {}
+    while ids := claim(engine, owner, utcnow(), LEASE):
+        for received_id in ids:
+            state = process_safely(engine, config, received_id, owner, templates)
+            counts[state] = counts.get(state, 0) + 1
+    return counts

@@ -1,0 +1,85 @@
+"""The guards between a decision and the mail it causes, on plain values."""
+
+from __future__ import annotations
+
+import pytest
+
+from router.config import Config, load_config
+from router.decide.classify import Decision
+from router.pipeline.plan import Facts, make_plan
+from tests.helpers import REPO
+
+
+@pytest.fixture(scope="module")
+def config() -> Config:
+    return load_config(REPO / "config" / "router.yaml", env={})
+
+
+def decision(category: str, action: str, *, region: str | None = "de2de",
+             contact_id: int | None = None) -> Decision:
+    return Decision(category=category, action=action, rule="check", reason="because",
+                    seller_id="A1MUSTERHANDEL", region=region, order_ids=(),
+                    language="de", hits=(), misses=(), evidence=(), contact_id=contact_id,
+                    message_id="<m@x>")
+
+
+FACTS = Facts(seller_address="service@musterhandel.de")
+
+
+def test_post_sale_forward_logs_a_contact(config: Config) -> None:
+    plan = make_plan(config, decision("post_sale_seller_fulfilled", "forward"), FACTS)
+    assert (plan.state, plan.send, plan.new_contact) == ("done", "forward", True)
+
+
+def test_follow_up_joins_its_contact(config: Config) -> None:
+    plan = make_plan(config, decision("follow_up", "forward", contact_id=7), FACTS)
+    assert (plan.send, plan.new_contact, plan.join_contact) == ("forward", False, 7)
+
+
+def test_bounce_sends_a_notice(config: Config) -> None:
+    plan = make_plan(config, decision("pre_sale", "bounce"), FACTS)
+    assert (plan.state, plan.send, plan.new_contact) == ("done", "notice", False)
+
+
+@pytest.mark.parametrize(("category", "state", "action"),
+                         [("auto_generated", "done", "drop"), ("unknown_sender", "held", "hold")])
+def test_never_a_notice_to_automatic_or_unknown(config: Config, category: str, state: str,
+                                                action: str) -> None:
+    # Even when an admin configured "bounce" for these categories.
+    plan = make_plan(config, decision(category, "bounce"), FACTS)
+    assert (plan.state, plan.send, plan.decision.action) == (state, None, action)
+    assert plan.decision.rule == "no-backscatter"
+
+
+def test_notice_limit_holds(config: Config) -> None:
+    limit = config.auto_reply.max_notices_per_sender_per_day
+    facts = Facts(seller_address="service@musterhandel.de", notices_today=limit)
+    plan = make_plan(config, decision("pre_sale", "bounce"), facts)
+    assert (plan.state, plan.send, plan.decision.rule) == ("held", None, "notice-limit")
+    below = Facts(seller_address="service@musterhandel.de", notices_today=limit - 1)
+    assert make_plan(config, decision("pre_sale", "bounce"), below).send == "notice"
+
+
+def test_no_second_notice_about_the_same_original(config: Config) -> None:
+    facts = Facts(seller_address="service@musterhandel.de", noticed_same_original=True)
+    plan = make_plan(config, decision("pre_sale", "bounce"), facts)
+    assert (plan.send, plan.decision.rule) == (None, "notice-repeat")
+
+
+def test_duplicate_is_dropped_without_mail_or_contact(config: Config) -> None:
+    facts = Facts(seller_address="service@musterhandel.de", duplicate_of=3)
+    plan = make_plan(config, decision("post_sale_seller_fulfilled", "forward"), facts)
+    assert (plan.state, plan.send, plan.new_contact) == ("done", None, False)
+    assert plan.decision.rule == "duplicate" and "message 3" in plan.decision.reason
+    # What the classifier said is kept for the explanation.
+    assert any(e.name == "classified" for e in plan.decision.evidence)
+
+
+def test_redirect_needs_a_bsm_address(config: Config) -> None:
+    plan = make_plan(config, decision("pre_sale", "redirect"), FACTS)
+    assert (plan.state, plan.decision.rule) == ("held", "no-bsm-address")
+
+
+def test_hold_and_drop(config: Config) -> None:
+    assert make_plan(config, decision("order_unknown", "hold"), FACTS).state == "held"
+    assert make_plan(config, decision("auto_generated", "drop"), FACTS).state == "done"

@@ -1,0 +1,168 @@
+"""The pipeline on a real database: decided once, acted once, nothing stuck."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from router.act.templates import NoticeTemplates
+from router.config import Config, load_config
+from router.orders import import_report
+from router.pipeline.claims import MAX_ATTEMPTS, claim
+from router.pipeline.runner import drain, process_safely
+from router.store import contacts, decisions, outgoing, received
+from router.store.arrivals import store_received
+from tests.helpers import REPO
+
+ARRIVED = datetime(2026, 11, 3, 9, 12, tzinfo=UTC)
+ORDERS = (
+    "amazon-order-id\tpurchase-date\torder-status\tfulfillment-channel\tsales-channel\t"
+    "sku\tquantity\titem-status\n"
+    "302-1234567-1234567\t2026-10-05T10:00:00+02:00\tShipped\tMerchant\tAmazon.de\t"
+    "SKU-1\t1\tShipped\n"
+    "302-7654321-7654321\t2026-10-05T10:00:00+02:00\tShipped\tAmazon\tAmazon.de\t"
+    "SKU-2\t1\tShipped\n"
+)
+
+
+def forward(order: str, *, message_id: str = "<fwd-1@musterhandel.de>",
+            sender: str = "service@musterhandel.de", text: str | None = None) -> bytes:
+    body = text or (f"ich habe die Bestellung {order} aufgegeben und sie ist immer noch "
+                    "nicht angekommen. Wo ist das Paket?")
+    return (
+        f"From: Musterhandel Service <{sender}>\r\nTo: csba-de2de@amazon.de\r\n"
+        f"Subject: WG: Wo bleibt meine Bestellung?\r\nMessage-ID: {message_id}\r\n"
+        "Date: Tue, 03 Nov 2026 09:12:00 +0100\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        "Hallo CSBA-Team, bitte übernehmen.\r\n\r\n"
+        "---------- Weitergeleitete Nachricht ---------\r\n"
+        "Von: Erika Kundin <erika.kundin@web.de>\r\n"
+        "Datum: Mo., 2. Nov. 2026 um 18:40 Uhr\r\nBetreff: Wo bleibt meine Bestellung?\r\n"
+        "An: <service@musterhandel.de>\r\n\r\nGuten Tag,\r\n\r\n"
+        f"{body}\r\n\r\nViele Grüße\r\nErika Kundin\r\n"
+    ).encode()
+
+
+@pytest.fixture
+def config() -> Config:
+    return load_config(REPO / "config" / "router.yaml", env={})
+
+
+@pytest.fixture
+def world(engine: Engine, tmp_path: Path) -> Engine:
+    report = tmp_path / "orders.txt"
+    report.write_text(ORDERS, encoding="utf-8")
+    import_report(engine, "A1MUSTERHANDEL", report, on_error=pytest.fail)
+    return engine
+
+
+def store(engine: Engine, raw: bytes, sender: str = "service@musterhandel.de") -> int:
+    return store_received(engine, raw, mail_from=sender, rcpt_tos=["csba-de2de@amazon.de"],
+                          channel="smtp", channel_ref="127.0.0.1", arrived_at=ARRIVED,
+                          message_id=None)
+
+
+def run(engine: Engine, config: Config) -> dict[str, int]:
+    return drain(engine, config, NoticeTemplates.from_config(config), owner="test")
+
+
+def rows(engine: Engine, table: sa.Table) -> list[sa.Row]:
+    with engine.connect() as conn:
+        return list(conn.execute(sa.select(table).order_by(table.c.id)))
+
+
+def test_in_scope_inquiry_is_forwarded_with_one_contact(world: Engine, config: Config) -> None:
+    rid = store(world, forward("302-1234567-1234567"))
+    assert run(world, config) == {"done": 1}
+    (decision,) = rows(world, decisions)
+    assert (decision.category, decision.action) == ("post_sale_seller_fulfilled", "forward")
+    (contact,) = rows(world, contacts)
+    assert (contact.seller_id, contact.order_id, contact.received_id) == (
+        "A1MUSTERHANDEL", "302-1234567-1234567", rid)
+    assert contact.arrived_at == ARRIVED and contact.marketplace == "amazon.de"
+    (mail,) = rows(world, outgoing)
+    assert mail.kind == "forward" and mail.rcpt_tos == ["csba-team-de@example.internal"]
+    assert f"X-CSBA-Contact: {contact.id}".encode() in mail.raw
+    assert decision.contact_id == contact.id
+
+
+def test_same_message_twice_is_acted_on_once(world: Engine, config: Config) -> None:
+    store(world, forward("302-1234567-1234567"))
+    store(world, forward("302-1234567-1234567"))  # an SMTP retry after a lost 250
+    assert run(world, config) == {"done": 2}
+    assert len(rows(world, outgoing)) == 1 and len(rows(world, contacts)) == 1
+    second = rows(world, decisions)[1]
+    assert (second.action, second.rule) == ("drop", "duplicate")
+
+
+def test_out_of_scope_gets_a_notice_to_the_seller(world: Engine, config: Config) -> None:
+    store(world, forward("302-7654321-7654321"))
+    run(world, config)
+    (decision,) = rows(world, decisions)
+    assert decision.category == "amazon_fulfilled"
+    (mail,) = rows(world, outgoing)
+    assert mail.kind == "notice" and mail.rcpt_tos == ["service@musterhandel.de"]
+    assert b"Auto-Submitted: auto-replied" in mail.raw
+    assert rows(world, contacts) == []
+
+
+def test_unknown_sender_is_held_and_sends_nothing(world: Engine, config: Config) -> None:
+    store(world, forward("302-1234567-1234567", sender="shop@musterhandel.de.evil.com"),
+          sender="shop@musterhandel.de.evil.com")
+    assert run(world, config) == {"held": 1}
+    assert rows(world, outgoing) == [] and rows(world, contacts) == []
+    assert rows(world, received)[0].state == "held"
+
+
+def test_follow_up_joins_the_contact(world: Engine, config: Config) -> None:
+    store(world, forward("302-1234567-1234567"))
+    run(world, config)
+    store(world, forward("302-1234567-1234567", message_id="<fwd-2@musterhandel.de>",
+                         text="Und noch etwas zu Bestellung 302-1234567-1234567: bitte "
+                              "schnell antworten, das Paket ist immer noch nicht da."))
+    run(world, config)
+    first, second = rows(world, decisions)
+    assert second.category == "follow_up" and second.contact_id == first.contact_id
+    assert len(rows(world, contacts)) == 1
+    assert [m.kind for m in rows(world, outgoing)] == ["forward", "forward"]
+
+
+def test_a_crashed_worker_lease_is_taken_over(world: Engine, config: Config) -> None:
+    rid = store(world, forward("302-1234567-1234567"))
+    now = datetime.now(UTC)
+    assert claim(world, "dead-worker", now, timedelta(minutes=5)) == [rid]
+    assert claim(world, "other", now, timedelta(minutes=5)) == []  # still leased
+    later = now + timedelta(minutes=6)
+    assert claim(world, "other", later, timedelta(minutes=5)) == [rid]
+    templates = NoticeTemplates.from_config(config)
+    assert process_safely(world, config, rid, "other", templates) == "done"
+    # The dead worker, if it came back, could not write a second outcome.
+    assert process_safely(world, config, rid, "dead-worker", templates) == "lost"
+    assert len(rows(world, outgoing)) == 1
+
+
+def test_poison_message_fails_after_three_attempts(world: Engine, config: Config,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    good = store(world, forward("302-1234567-1234567"))
+    bad = store(world, forward("302-1234567-1234567", message_id="<poison@x>"))
+
+    import router.pipeline.process as process_module
+
+    real = process_module.parse_message
+
+    def explode(raw: bytes):  # stands in for a bug that one message triggers
+        if b"<poison@x>" in raw:
+            raise RuntimeError("boom")
+        return real(raw)
+
+    monkeypatch.setattr(process_module, "parse_message", explode)
+    for _ in range(MAX_ATTEMPTS):
+        run(world, config)
+    states = {r.id: (r.state, r.attempts, r.last_error) for r in rows(world, received)}
+    assert states[good][0] == "done"
+    assert states[bad][0] == "failed" and states[bad][1] == MAX_ATTEMPTS
+    assert "boom" in states[bad][2]
