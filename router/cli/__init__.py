@@ -13,14 +13,30 @@ import sys
 from collections.abc import Sequence
 
 from router import __version__
-from router.cli import classify_cmd, config_cmd, db_cmd, orders_cmd, queue_cmd, serve_cmd
+from router.cli import (
+    classify_cmd,
+    config_cmd,
+    db_cmd,
+    held_cmd,
+    orders_cmd,
+    queue_cmd,
+    serve_cmd,
+)
 from router.cli.common import EXIT_FAILURE, EXIT_USAGE, CommandError
 from router.config import ConfigError
 from router.logs import LEVELS, setup_logging
 
 log = logging.getLogger("router.cli")
 
-COMMANDS = (config_cmd, db_cmd, orders_cmd, serve_cmd, classify_cmd, queue_cmd)
+COMMANDS = (
+    config_cmd,
+    db_cmd,
+    orders_cmd,
+    serve_cmd,
+    classify_cmd,
+    queue_cmd,
+    held_cmd,
+)
 
 
 def _common() -> argparse.ArgumentParser:

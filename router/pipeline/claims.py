@@ -77,3 +77,17 @@ def requeue(engine: Engine, ids: list[int] | None, states: tuple[str, ...]) -> l
             conn.execute(received.update().where(received.c.id.in_(found)).values(
                 state="received", attempts=0, lease_owner=None, lease_expires=None))
     return found
+
+
+def claim_held(engine: Engine, received_id: int, owner: str, now: datetime,
+               lease: timedelta) -> bool:
+    """Take one held message for an operator's release, atomically.
+
+    It goes from `held` straight to leased, so a running `serve` cannot pick
+    it up in between and act on it without the operator's category.
+    """
+    with begin_write(engine) as conn:
+        done = conn.execute(received.update().where(
+            received.c.id == received_id, received.c.state == "held").values(
+            state="received", lease_owner=owner, lease_expires=now + lease, attempts=1))
+        return done.rowcount == 1

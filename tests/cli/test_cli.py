@@ -56,7 +56,11 @@ def test_every_command_refuses_a_broken_config(tmp_path: Path) -> None:
     for command in build_parser()._subparsers._group_actions[0].choices:  # type: ignore[union-attr]
         argv = {"orders": ["orders", "import", "--seller", "X", "f.tsv"],
                 "db": ["db", "upgrade"],
-                "classify": ["classify", "x.eml"]}.get(command, [command])
+                "classify": ["classify", "x.eml"],
+                "release": ["release", "1"],
+                "ingest": ["ingest", "x.eml"],
+                "billing": ["billing", "--month", "2026-10"],
+                "contacts": ["contacts", "--month", "2026-10"]}.get(command, [command])
         result = run("--config", str(broken), *argv)
         assert result.returncode == 2, (command, result.stderr)
         assert result.stderr.startswith(f"{broken}:"), (command, result.stderr)

@@ -1,0 +1,86 @@
+"""`held`, `release` and `failed` as an operator uses them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from router.act.templates import NoticeTemplates
+from router.config import load_config
+from router.pipeline.runner import drain
+from router.store import open_engine, outgoing, received, upgrade
+from router.store.arrivals import store_received
+from tests.helpers import REPO
+from tests.pipeline.test_process import ARRIVED, forward
+
+
+def _setup(tmp_path: Path) -> tuple[Path, sa.Engine]:
+    text = (REPO / "config" / "router.yaml").read_text(encoding="utf-8")
+    config = tmp_path / "router.yaml"
+    config.write_text(text.replace("sqlite:///./var/router.db",
+                                   f"sqlite:///{tmp_path / 'router.db'}"), encoding="utf-8")
+    engine = open_engine(f"sqlite:///{tmp_path / 'router.db'}")
+    upgrade(engine)
+    return config, engine
+
+
+def _cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "CSBA_ROUTER_CONFIG"}
+    return subprocess.run([sys.executable, "-m", "router", "--config", str(config), *args],
+                          capture_output=True, text=True, timeout=60, env=env)
+
+
+def test_held_lists_and_release_as_category_forwards(tmp_path: Path) -> None:
+    config_path, engine = _setup(tmp_path)
+    config = load_config(config_path, env={})
+    # No order report imported: the inquiry's order is unknown, so it is held.
+    rid = store_received(engine, forward("302-1234567-1234567"),
+                         mail_from="service@musterhandel.de", rcpt_tos=["csba-de2de@amazon.de"],
+                         channel="smtp", channel_ref=None, arrived_at=ARRIVED, message_id=None)
+    assert drain(engine, config, NoticeTemplates.from_config(config), owner="t") == {"held": 1}
+
+    listed = _cli(config_path, "held", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    (row,) = json.loads(listed.stdout)
+    assert (row["id"], row["category"], row["seller_id"]) == (
+        rid, "order_unknown", "A1MUSTERHANDEL")
+    assert row["subject"] == "WG: Wo bleibt meine Bestellung?"
+
+    wrong = _cli(config_path, "release", str(rid), "--as", "post_sale_seller_fulfiled")
+    assert wrong.returncode == 2 and "unknown category" in wrong.stderr
+
+    released = _cli(config_path, "release", str(rid), "--as", "post_sale_seller_fulfilled")
+    assert released.returncode == 0, released.stderr
+    assert "forward queued" in released.stdout
+    with engine.connect() as conn:
+        assert conn.scalar(sa.select(received.c.state).where(received.c.id == rid)) == "done"
+        assert conn.scalar(sa.select(sa.func.count()).select_from(outgoing)) == 1
+
+    again = _cli(config_path, "release", str(rid))
+    assert again.returncode == 2 and "is not held" in again.stderr
+    assert "no held messages" in _cli(config_path, "held").stdout
+
+
+def test_failed_list_and_retry(tmp_path: Path) -> None:
+    config_path, engine = _setup(tmp_path)
+    rid = store_received(engine, b"Subject: x\r\n\r\nbody\r\n", mail_from="a@b.example",
+                         rcpt_tos=["csba-de2de@amazon.de"], channel="smtp", channel_ref=None,
+                         arrived_at=ARRIVED, message_id=None)
+    with engine.begin() as conn:
+        conn.execute(received.update().where(received.c.id == rid).values(
+            state="failed", attempts=3, last_error="RuntimeError: boom"))
+    listed = _cli(config_path, "failed")
+    assert listed.returncode == 0 and "RuntimeError: boom" in listed.stdout
+    assert _cli(config_path, "failed", "retry").returncode == 2
+    retried = _cli(config_path, "failed", "retry", str(rid))
+    assert retried.returncode == 0 and f"requeued 1: {rid}" in retried.stdout
+    with engine.connect() as conn:
+        state, attempts = conn.execute(sa.select(received.c.state, received.c.attempts).where(
+            received.c.id == rid)).one()
+    assert (state, attempts) == ("received", 0)
+    assert _cli(config_path, "failed", "retry", str(rid)).returncode == 2
