@@ -1,0 +1,99 @@
+"""The result of classifying one message, and what a single check returns.
+
+A `Decision` is stored with its message and explained later from itself
+alone (see `explain`), so it carries the chain's hits, misses and notes and
+every piece of evidence, not just the category.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from router.decide.message import Evidence
+
+# The keys of one `classify --json` line, in the contract's order.
+JSON_KEYS = ("file", "message_id", "region", "seller_id", "category", "action",
+             "order_ids", "language", "rule", "reason")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What was decided about one message and why; stored once with it.
+
+    `rule` names the built-in check or config rule that decided; `hits`
+    and `misses` name the checks that ran (like Mailman's rule_hits /
+    rule_misses) and `notes` says, per check, what it saw.  `order_id` is
+    the order the decision rests on (None when none of the seller's
+    orders was found); `order_ids` every id in the customer's inquiry.
+    """
+
+    category: str
+    action: str
+    rule: str
+    reason: str
+    seller_id: str | None
+    region: str | None
+    order_ids: tuple[str, ...]
+    language: str | None
+    hits: tuple[str, ...]
+    misses: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+    contact_id: int | None = None
+    message_id: str | None = None
+    order_id: str | None = None
+    notes: tuple[tuple[str, str], ...] = ()
+
+    def json_object(self, file: str | None) -> dict[str, Any]:
+        """The contract's `classify --json` object, keys in its order."""
+        values = {
+            "file": file, "message_id": self.message_id, "region": self.region,
+            "seller_id": self.seller_id, "category": self.category, "action": self.action,
+            "order_ids": list(self.order_ids), "language": self.language,
+            "rule": self.rule, "reason": self.reason,
+        }
+        return {key: values[key] for key in JSON_KEYS}
+
+    def to_json(self, file: str | None) -> str:
+        """One line of `classify --json` output for `file`."""
+        return json.dumps(self.json_object(file), ensure_ascii=False)
+
+    def to_record(self) -> dict[str, Any]:
+        """Every field as JSON-able values, for storing the decision."""
+        record = asdict(self)
+        record["evidence"] = [asdict(e) for e in self.evidence]
+        for key in ("order_ids", "hits", "misses"):
+            record[key] = list(record[key])
+        record["notes"] = [list(n) for n in self.notes]
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Decision:
+        """The inverse of `to_record`, for explaining a stored decision."""
+        values = dict(record)
+        values["evidence"] = tuple(Evidence(**e) for e in record.get("evidence", ()))
+        for key in ("order_ids", "hits", "misses"):
+            values[key] = tuple(record.get(key, ()))
+        values["notes"] = tuple((n[0], n[1]) for n in record.get("notes", ()))
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A check's hit: the category, one sentence why, and what it rests on."""
+
+    category: str
+    reason: str
+    evidence: tuple[Evidence, ...] = ()
+    contact_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Miss:
+    """A check that did not match, and what it saw instead."""
+
+    note: str
+
+
+Result = Outcome | Miss
