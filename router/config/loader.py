@@ -121,7 +121,7 @@ def _problem(err: Any, data: dict[str, Any], smap: SourceMap) -> Problem:
         message = f"{dotted(shown[:-1])}: missing required key '{loc[-1]}'"
     else:
         pos = smap.value_pos(path)
-        msg = str(err["msg"]).removeprefix("Value error, ")
+        msg = _FRIENDLY.get(kind) or str(err["msg"]).removeprefix("Value error, ")
         value = err.get("input")
         if kind != "value_error" and isinstance(value, str | int | float) and not isinstance(
             value, bool
@@ -129,6 +129,25 @@ def _problem(err: Any, data: dict[str, Any], smap: SourceMap) -> Problem:
             msg += f" (got {value!r})"
         message = f"{dotted(shown)}: {msg}"
     return Problem(pos.file, pos.line, pos.column, message)
+
+
+# pydantic's wording for type errors talks about Python; admins read YAML.
+_FRIENDLY = {
+    "model_type": "expected a mapping of keys (key: value, or {key: value})",
+    "model_attributes_type": "expected a mapping of keys (key: value, or {key: value})",
+    "dict_type": "expected a mapping (key: value)",
+    "list_type": "expected a list ([a, b] or lines starting with -)",
+    "int_parsing": "expected a whole number",
+    "int_type": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "bool_parsing": "expected true or false",
+    "bool_type": "expected true or false",
+    "string_type": "expected text",
+    "date_from_datetime_parsing": "expected a date like 2026-06-01",
+    "date_parsing": "expected a date like 2026-06-01",
+    "date_type": "expected a date like 2026-06-01",
+    "path_type": "expected a path",
+}
 
 
 def _field_names(loc: tuple[Any, ...]) -> list[str]:

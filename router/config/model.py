@@ -11,9 +11,9 @@ import re
 import socket
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from router.config.types import (
     AddressPattern,
@@ -24,9 +24,10 @@ from router.config.types import (
     ListenAddress,
     Money,
     Size,
+    parse_language,
 )
 
-_LANG = r"^[a-z]{2}$"
+Language = Annotated[str, BeforeValidator(parse_language)]
 
 
 class _Section(BaseModel):
@@ -104,7 +105,7 @@ class Outbound(_Section):
 class Region(_Section):
     address: Email
     marketplace: str
-    language: str = Field(default="en", pattern=_LANG)
+    language: Language = "en"
     forward_to: Email
     bsm_address: Email | None = None
 
@@ -120,7 +121,7 @@ class Seller(_Section):
     region: str
     addresses: list[AddressPattern] = Field(min_length=1)
     notify: Email | None = None
-    language: str | None = Field(default=None, pattern=_LANG)
+    language: Language | None = None
     enrollment: list[Period] = Field(default_factory=list)
 
     @property

@@ -112,6 +112,13 @@ def parse_address_pattern(value: Any) -> str:
     return parse_email(value)
 
 
+def parse_language(value: Any) -> str:
+    """A two-letter ISO 639-1 code, lower-cased (`de`, `zh`)."""
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z]{2}", value.strip()):
+        return value.strip().lower()
+    raise ValueError(f"bad language {value!r}: use a two-letter ISO 639-1 code like de, fr, zh")
+
+
 @dataclass(frozen=True)
 class Listen:
     host: str

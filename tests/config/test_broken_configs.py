@@ -43,7 +43,7 @@ CASES = [
      "duplicate key"),
     ("wrong-type", "  hostname: csba.example.internal\n",
      "  hostname: csba.example.internal\n  data_dir: [a, b] #<\n", "instance.data_dir"),
-    ("bad-int", "regions:\n", "smtp:\n  max_recipients: ten #<\nregions:\n", "valid integer"),
+    ("bad-int", "regions:\n", "smtp:\n  max_recipients: ten #<\nregions:\n", "expected a whole number"),
     ("bad-address", "forward_to: team-de@example.internal",
      "forward_to: team-de@@example.internal #<", "bad e-mail address"),
     ("bad-seller-address", "addresses: [service@shop.de]", "addresses: [service.shop.de] #<",
