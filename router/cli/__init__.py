@@ -18,6 +18,7 @@ from router.cli import (
     config_cmd,
     db_cmd,
     held_cmd,
+    ingest_cmd,
     orders_cmd,
     queue_cmd,
     serve_cmd,
@@ -36,6 +37,7 @@ COMMANDS = (
     classify_cmd,
     queue_cmd,
     held_cmd,
+    ingest_cmd,
 )
 
 
