@@ -89,9 +89,16 @@ def _phrase_parts(phrase: str) -> tuple[str, str, str]:
             body += _GAP if gap else r"\s+"
         body += regex
         gap = False
-    head = "" if _is_cjk(norm[0]) or not _is_word(norm[0]) else r"(?<!\w)"
-    tail = "" if _is_cjk(norm[-1]) or not _is_word(norm[-1]) else r"(?!\w)"
+    head = "" if _is_cjk(norm[0]) or not _is_word(norm[0]) else f"(?<!{_LATIN_WORD})"
+    tail = "" if _is_cjk(norm[-1]) or not _is_word(norm[-1]) else f"(?!{_LATIN_WORD})"
     return head, body, tail
+
+
+# A word character that is not CJK: Chinese text has no spaces, so "提交SAFE-T索赔"
+# must still count "SAFE-T" as a whole word, while "Rechnungsadresse" must not
+# count as "Rechnung".
+_LATIN_WORD = (r"[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+               r"\uf900-\ufaff\uff00-\uffef]")
 
 
 def _is_word(ch: str) -> bool:
@@ -147,7 +154,7 @@ class PhraseMatcher:
         if bounded:
             gated = (f"(?={re.escape(first)})(?:{'|'.join(branches)})"
                      for first, branches in bounded.items())
-            sources.append(r"(?<!\w)(?:" + "|".join(gated) + ")")
+            sources.append(f"(?<!{_LATIN_WORD})(?:" + "|".join(gated) + ")")
         if free:
             sources.append("(?:" + "|".join(free) + ")")
         self._regexes = [re.compile(source) for source in sources]
@@ -322,6 +329,7 @@ ACCOUNT: dict[str, tuple[str, ...]] = {
         "Abmeldung von CSBA", "Anmeldung bei CSBA", "Teilnahme an CSBA", "Teilnahme am Programm",
         "SAFE-T", "SAFE-T-Antrag", "SAFE-T Antrag", "Erstattung durch Amazon",
         "von Amazon erstattet", "Amazon hat erstattet", "Amazon hat dem Kunden erstattet",
+        "von Amazon * erstattet", "Amazon hat * erstattet",
         "mein Verkäuferkonto", "Verkäuferkonto", "Seller Central", "Kontakte pro Einheit",
         "Probezeitraum", "kostenlose Testphase",
     ),
@@ -330,6 +338,7 @@ ACCOUNT: dict[str, tuple[str, ...]] = {
         "inscription au service", "désinscription", "désinscrire", "me désinscrire",
         "réclamation SAFE-T", "demande SAFE-T", "SAFE-T", "remboursement par Amazon",
         "remboursé par Amazon", "Amazon a remboursé", "mon compte vendeur", "compte vendeur",
+        "remboursé * par Amazon", "Amazon a * remboursé",
         "Seller Central", "contacts par unité", "période d'essai",
     ),
     "en": (
@@ -337,6 +346,7 @@ ACCOUNT: dict[str, tuple[str, ...]] = {
         "enrollment", "enrolment", "enroll", "enrol", "unenroll", "opt out of CSBA",
         "opt-out of CSBA", "opt out of the program", "leave the program", "SAFE-T",
         "SAFE-T claim", "refund granted by Amazon", "refunded by Amazon", "Amazon refunded",
+        "refunded * by Amazon", "refund * by Amazon", "Amazon * refunded the customer",
         "my seller account", "seller account", "Seller Central", "contacts per unit",
         "free trial",
     ),

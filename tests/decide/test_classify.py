@@ -557,3 +557,12 @@ def test_median_time_per_message_is_well_under_20ms() -> None:
             classify(CONFIG, mail, Envelope(), orders=BOOK, history=MemoryHistory(), now=NOW)
             times.append(time.perf_counter() - start)
     assert statistics.median(times) < 0.010
+
+
+def test_latin_phrase_inside_chinese_text_is_a_whole_word() -> None:
+    from router.decide.vocabulary import PhraseMatcher, normalise
+
+    matcher = PhraseMatcher({"zh": ("SAFE-T",), "de": ("Rechnung",)})
+    hit = matcher.search(normalise("请问我们应该如何提交SAFE-T索赔？"))
+    assert hit is not None and hit.phrase == "SAFE-T"
+    assert matcher.search(normalise("Bitte die Rechnungsadresse ändern")) is None

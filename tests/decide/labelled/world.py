@@ -40,8 +40,8 @@ class Label:
     recipient: str
     category: str
     action: str
-    language: str
-    note: str
+    language: str = ""
+    note: str = ""
 
     @property
     def envelope(self) -> Envelope:
@@ -97,7 +97,14 @@ def load_history(data: dict[str, object]) -> MemoryHistory:
 
 def load_labels(directory: Path = HERE) -> tuple[Label, ...]:
     with (directory / "labels.csv").open(encoding="utf-8", newline="") as handle:
-        return tuple(Label(**row) for row in csv.DictReader(handle))
+        labels = []
+        for row in csv.DictReader(handle):
+            # Sets without a language column may note it as "lang=xx; ...".
+            note = row.get("note", "")
+            if "language" not in row and note.startswith("lang="):
+                row["language"] = note[5:].split(";", 1)[0].strip()
+            labels.append(Label(**row))
+        return tuple(labels)
 
 
 def load(directory: Path = HERE) -> World:
