@@ -14,8 +14,10 @@ from collections.abc import Sequence
 
 from router import __version__
 from router.cli import (
+    billing_cmd,
     classify_cmd,
     config_cmd,
+    contacts_cmd,
     db_cmd,
     held_cmd,
     ingest_cmd,
@@ -37,6 +39,8 @@ COMMANDS = (
     classify_cmd,
     queue_cmd,
     held_cmd,
+    billing_cmd,
+    contacts_cmd,
     ingest_cmd,
 )
 

@@ -1,0 +1,177 @@
+"""`billing`: each seller's CPU and CSBA fee for a month, and the CPU chart.
+
+    csba-router billing --month YYYY-MM [--seller ID] [--format table|json|csv]
+    csba-router billing chart --seller ID [--months N] [--until YYYY-MM] --out FILE.png
+
+`billing` takes its options directly and `chart` as an optional action, the
+way `queue` does, so both spellings of the issue work.  json and csv carry
+the contract's field names for machines; the table is for people, with
+totals per currency (amounts in different currencies never add up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from router.cli.common import EXIT_OK, EXIT_USAGE, CommandError, add_command, load, open_store
+
+if TYPE_CHECKING:
+    from router.config.model import Config, Seller
+
+FORMATS = ("table", "json", "csv")
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    parser = add_command(sub, common, "billing",
+                         "the month's CPU and CSBA fee per seller; `billing chart` draws CPU")
+    parser.add_argument("--month", type=month_arg, metavar="YYYY-MM",
+                        help="the billed calendar month (UTC)")
+    parser.add_argument("--seller", metavar="ID", help="one seller (default: all configured)")
+    parser.add_argument("--format", choices=FORMATS, default="table")
+    parser.set_defaults(run=run_bills)
+    bsub = parser.add_subparsers(dest="billing_command", metavar="ACTION")
+    chart = add_command(bsub, common, "chart",
+                        "draw a seller's monthly CPU against the fee tiers as a PNG")
+    chart.add_argument("--seller", required=True, metavar="ID", dest="chart_seller")
+    chart.add_argument("--months", type=_count, default=12, metavar="N",
+                       help="how many months, ending with --until (default: 12)")
+    chart.add_argument("--until", type=month_arg, metavar="YYYY-MM",
+                       help="the last month shown (default: the current month, UTC)")
+    chart.add_argument("--out", required=True, type=Path, metavar="FILE.png")
+    chart.set_defaults(run=run_chart)
+
+
+def month_arg(text: str) -> Any:
+    """argparse type: a Month, or a usage error naming the bad value."""
+    from router.account.months import Month
+
+    try:
+        return Month.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 120:
+        raise argparse.ArgumentTypeError(f"bad number of months {text!r}: use 1 to 120")
+    return int(text)
+
+
+def find_seller(config: Config, seller_id: str) -> Seller:
+    """The configured seller, or a usage error listing the known ids."""
+    seller = config.seller(seller_id)
+    if seller is None:
+        known = ", ".join(s.id for s in config.sellers) or "none configured"
+        raise CommandError(f"unknown seller '{seller_id}' (known: {known})", EXIT_USAGE)
+    return seller
+
+
+def run_bills(args: argparse.Namespace) -> int:
+    from router.account import BillingError
+    from router.account.figures import monthly_bills
+
+    if args.month is None:
+        raise CommandError("billing: --month YYYY-MM is required "
+                           "(or use `billing chart --seller ID --out FILE.png`)", EXIT_USAGE)
+    config = load(args)
+    sellers = [find_seller(config, args.seller)] if args.seller else None
+    engine = open_store(config)
+    try:
+        bills = monthly_bills(engine, config, args.month, sellers)
+    except BillingError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from None
+    finally:
+        engine.dispose()
+    if args.format == "json":
+        print(json.dumps([b.to_json() for b in bills], indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        _print_csv([b.to_json() for b in bills])
+    else:
+        print_bills_table(bills)
+    return EXIT_OK
+
+
+def run_chart(args: argparse.Namespace) -> int:
+    from router.account import BillingError
+    from router.account.chart import chart_points, draw_chart
+    from router.account.figures import seller_history
+    from router.account.months import Month
+    from router.store import utcnow
+
+    config = load(args)
+    seller = find_seller(config, args.chart_seller)
+    out: Path = args.out
+    if not out.parent.is_dir():
+        raise CommandError(f"no such folder for --out: {out.parent}", EXIT_USAGE)
+    last = args.until or Month.of(utcnow())
+    engine = open_store(config)
+    try:
+        terms, months, activity = seller_history(engine, config, seller, last, args.months)
+    except BillingError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from None
+    finally:
+        engine.dispose()
+    try:
+        draw_chart(chart_points(terms, months, activity), terms.schedule, seller.id, out)
+    except OSError as exc:
+        raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
+    print(f"{out}: CPU of {seller.id}, {months[0]}..{months[-1]}")
+    return EXIT_OK
+
+
+def print_bills_table(bills: Sequence[Any]) -> None:
+    """Aligned columns, then one total line per currency."""
+    headers = ["SELLER", "MONTH", "MARKETPLACE", "CPU WINDOW", "W-UNITS", "W-CONTACTS",
+               "CPU", "FEE/UNIT", "UNITS", "BILLABLE", "CONTACTS", "FEE"]
+    rows = [[b.seller_id, b.month, b.marketplace, b.cpu_window, str(b.window_units),
+             str(b.window_contacts), b.cpu or "-", f"{b.fee_per_unit} {b.currency}",
+             str(b.covered_units), str(b.billable_units), str(b.contacts),
+             f"{b.fee} {b.currency}"] for b in bills]
+    totals: dict[str, list[Any]] = {}
+    for b in bills:
+        t = totals.setdefault(b.currency, [0, 0, 0, 0, Decimal("0.00")])
+        t[0] += 1
+        t[1] += b.covered_units
+        t[2] += b.billable_units
+        t[3] += b.contacts
+        t[4] += Decimal(b.fee)
+    footer = [[f"TOTAL {cur}", f"{n} seller" + ("s" if n != 1 else ""), "", "", "", "", "", "",
+               str(units), str(billable), str(contacts), f"{fee} {cur}"]
+              for cur, (n, units, billable, contacts, fee) in sorted(totals.items())]
+    print_table(headers, rows, footer, right={4, 5, 6, 7, 8, 9, 10, 11})
+
+
+def print_table(headers: list[str], rows: list[list[str]], footer: list[list[str]],
+                right: set[int]) -> None:
+    """Columns padded to their widest cell; ``right`` holds numeric columns."""
+    everything = [headers, *rows, *footer]
+    widths = [max(len(line[i]) for line in everything) for i in range(len(headers))]
+
+    def show(line: list[str]) -> None:
+        cells = [c.rjust(w) if i in right else c.ljust(w)
+                 for i, (c, w) in enumerate(zip(line, widths, strict=True))]
+        print("  ".join(cells).rstrip())
+
+    show(headers)
+    for line in rows:
+        show(line)
+    if footer:
+        print("  ".join("-" * w for w in widths))
+        for line in footer:
+            show(line)
+
+
+def _print_csv(objects: list[dict[str, Any]]) -> None:
+    from router.account.billing import FIELDS
+
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(FIELDS), lineterminator="\n")
+    writer.writeheader()
+    for obj in objects:
+        writer.writerow({k: "" if v is None else v for k, v in obj.items()})
