@@ -126,6 +126,11 @@ def _check_imap(accounts: list[Any], regions: dict[Any, Any], report: Report) ->
             if name in names:
                 report(("imap", i, "name"), f"imap[{i}]: duplicate account name '{name}'")
             names.add(name)
+        folder = account.get("folder", "INBOX")
+        if folder == account.get("processed_folder", "Processed"):
+            report(("imap", i, "processed_folder"),
+                   f"imap[{i}]: processed_folder must differ from folder ('{folder}'), "
+                   "or handled mail would be fetched again")
         region = account.get("region")
         if isinstance(region, str) and region not in regions:
             report(("imap", i, "region"),

@@ -79,6 +79,9 @@ class ImapAccount(_Section):
     region: str
     poll_interval: Duration = timedelta(seconds=60)
     idle: bool = True
+    # PEM file of CA certificate(s) trusted for tls/starttls (a self-signed
+    # server certificate works); default: the system's trust store.
+    ca_file: Path | None = None
 
 
 class Outbound(_Section):

@@ -98,6 +98,10 @@ CASES = [
     ("bad-security", "regions:\n",
      "imap:\n  - name: a\n    host: 127.0.0.1\n    security: ssl #<\n    username: u\n"
      "    password: p\n    region: de2de\nregions:\n", "imap[0].security"),
+    ("imap-same-folders", "regions:\n",
+     "imap:\n  - name: a\n    host: 127.0.0.1\n    username: u\n    password: p\n"
+     "    folder: INBOX\n    processed_folder: INBOX #<\n    region: de2de\nregions:\n",
+     "must differ from folder"),
     ("imap-bad-region", "regions:\n",
      "imap:\n  - name: a\n    host: 127.0.0.1\n    username: u\n"
      "    password: p\n    region: nowhere #<\nregions:\n", "region 'nowhere' does not exist"),
