@@ -2,9 +2,12 @@
 
     csba-router billing --month YYYY-MM [--seller ID] [--format table|json|csv]
     csba-router billing chart --seller ID [--months N] [--until YYYY-MM] --out FILE.png
+    csba-router billing send --month YYYY-MM [--seller ID] [--dry-run]
 
-`billing` takes its options directly and `chart` as an optional action, the
-way `queue` does, so both spellings of the issue work.  json and csv carry
+`billing` takes its options directly and `chart` / `send` as optional
+actions, the way `queue` does, so both spellings of the issue work.  `send`
+runs what `serve` runs on the 1st (router.account.statements.send_month):
+a seller's statement of a month is queued once, whoever asks first.  json and csv carry
 the contract's field names for machines; the table is for people, with
 totals per currency (amounts in different currencies never add up).
 """
@@ -20,7 +23,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from router.cli.common import EXIT_OK, EXIT_USAGE, CommandError, add_command, load, open_store
+from router.cli.common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandError,
+    add_command,
+    load,
+    open_store,
+)
 
 if TYPE_CHECKING:
     from router.config.model import Config, Seller
@@ -46,6 +57,15 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                        help="the last month shown (default: the current month, UTC)")
     chart.add_argument("--out", required=True, type=Path, metavar="FILE.png")
     chart.set_defaults(run=run_chart)
+    send = add_command(bsub, common, "send",
+                       "queue the month's statements to the sellers (once per seller and month)")
+    send.add_argument("--month", required=True, type=month_arg, metavar="YYYY-MM",
+                      dest="send_month", help="the billed calendar month (UTC); it must have ended")
+    send.add_argument("--seller", metavar="ID", dest="send_seller",
+                      help="one seller (default: every seller enrolled in the month)")
+    send.add_argument("--dry-run", action="store_true",
+                      help="show recipient, subject and fee of what would go out; write nothing")
+    send.set_defaults(run=run_send)
 
 
 def month_arg(text: str) -> Any:
@@ -124,6 +144,52 @@ def run_chart(args: argparse.Namespace) -> int:
         raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
     print(f"{out}: CPU of {seller.id}, {months[0]}..{months[-1]}")
     return EXIT_OK
+
+
+def run_send(args: argparse.Namespace) -> int:
+    """Queue (or with --dry-run show) the month's statements, one line per seller."""
+    from router.account import BillingError
+    from router.account.statements import StatementError, count, send_month
+    from router.store import utcnow
+
+    config = load(args)
+    sellers = [find_seller(config, args.send_seller)] if args.send_seller else None
+    month = args.send_month
+    engine = open_store(config)
+    try:
+        outcomes = send_month(engine, config, month, now=utcnow(), sellers=sellers,
+                              dry_run=args.dry_run)
+    except (BillingError, StatementError) as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from None
+    finally:
+        engine.dispose()
+    width = max((len(o.seller_id) for o in outcomes), default=0)
+    for outcome in outcomes:
+        print(f"{outcome.seller_id:<{width}}  {_describe(outcome, month)}")
+    counts = count(outcomes)
+    parts = [f"{counts[key]} {label}" for key, label in SEND_SUMMARY if counts[key]]
+    print(f"{month}: " + (", ".join(parts) if parts else "no sellers"))
+    return EXIT_FAILURE if counts["failed"] else EXIT_OK
+
+
+SEND_SUMMARY = (("would_queue", "would be queued"), ("queued", "queued"),
+                ("already", "already sent"), ("no_address", "without notify address"),
+                ("not_enrolled", "not enrolled"), ("failed", "failed"))
+
+
+def _describe(outcome: Any, month: Any) -> str:
+    fee = f"{outcome.fee} {outcome.currency}"
+    if outcome.status == "queued":
+        return f"queued        to {outcome.recipient}, fee {fee}: {outcome.subject}"
+    if outcome.status == "would_queue":
+        return f"would queue   to {outcome.recipient}, fee {fee}: {outcome.subject}"
+    if outcome.status == "already":
+        return "already sent"
+    if outcome.status == "no_address":
+        return "no notify address: skipped"
+    if outcome.status == "not_enrolled":
+        return f"not enrolled in {month}: no statement"
+    return f"failed: {outcome.error}"
 
 
 def print_bills_table(bills: Sequence[Any]) -> None:

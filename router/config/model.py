@@ -184,11 +184,32 @@ class FeeSchedule(_Section):
     low_volume: LowVolume
 
 
+class StatementSchedule(_Section):
+    """When the monthly statements go out: day 1 at this local time."""
+
+    enabled: bool = True
+    hour: int = Field(default=6, ge=0, le=23)
+    minute: int = Field(default=0, ge=0, le=59)
+    timezone: str = "Europe/Berlin"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}, like Europe/Berlin") from None
+        return value
+
+
 class Billing(_Section):
     trial_days: int = Field(default=30, ge=0)
     cpu_window_months: int = Field(default=3, ge=1, le=24)
     contact_window: Duration = timedelta(hours=24)
     fees: dict[str, FeeSchedule] = Field(default_factory=dict)
+    statements: StatementSchedule = Field(default_factory=StatementSchedule)
 
 
 class Templates(_Section):

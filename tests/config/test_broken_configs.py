@@ -98,6 +98,8 @@ CASES = [
     ("bad-security", "regions:\n",
      "imap:\n  - name: a\n    host: 127.0.0.1\n    security: ssl #<\n    username: u\n"
      "    password: p\n    region: de2de\nregions:\n", "imap[0].security"),
+    ("bad-timezone", "billing:\n", "billing:\n  statements:\n    timezone: Europe/Berln #<\n",
+     "unknown time zone"),
     ("imap-same-folders", "regions:\n",
      "imap:\n  - name: a\n    host: 127.0.0.1\n    username: u\n    password: p\n"
      "    folder: INBOX\n    processed_folder: INBOX #<\n    region: de2de\nregions:\n",
