@@ -18,8 +18,9 @@ Printed: each accept rate (messages/s from the first send to the last 250)
 and serve/sink (target >= 0.5); the rate at which everything is acted on
 and delivered (first send until the last forward file is in outbox/new) as
 a ratio of the sink's accept rate (target >= 0.25); serve's peak RSS
-(VmHWM, target < 300 MB).  The run also checks the result: one forward file
-per Message-ID and every message `done` in the database.
+(VmHWM of serve and of its child processes added up, target < 300 MB).
+The run also checks the result: one forward file per Message-ID and every
+message `done` in the database.
 
 Diagnosis: `--intake-only` runs `serve --intake-only` instead (the accept
 rate alone: what intake costs without the pipeline competing for the CPU);
@@ -227,9 +228,29 @@ def cli(directory: Path, *args: str, **popen: Any) -> subprocess.Popen[Any]:
 
 
 def peak_rss_kb(pid: int) -> int:
-    status = Path(f"/proc/{pid}/status").read_text()
+    """VmHWM of the process plus that of each of its descendants (serve's pipeline child)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
     match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
-    return int(match.group(1)) if match else 0
+    total = int(match.group(1)) if match else 0
+    for child in children(pid):
+        total += peak_rss_kb(child)
+    return total
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
 
 
 def bench_serve(directory: Path, messages: list[tuple[str, bytes]], sessions: int,
@@ -361,7 +382,7 @@ def profile(messages: list[tuple[str, bytes]], top: int = 25) -> None:
 
     try:
         engine = fresh_store("timed.db")
-        for name in ("parse_message", "classify", "_facts", "_write", "compose_forward",
+        for name in ("parse_message", "classify", "_facts", "_write_many", "compose_forward",
                      "enqueue"):
             timed(name, process_module)
         timed("claim", runner)

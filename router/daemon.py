@@ -6,7 +6,13 @@ accepted message to `received` before its 250), the pipeline workers
 and outgoing mail in one transaction) and the delivery loop (router.act:
 send the `outgoing` queue by the configured transport).  They talk only
 through the database; in-memory events merely wake the next stage early.
-IMAP pollers and the scheduled jobs come with their own issues.
+The workers and the delivery loop run in one child process
+(router.pipeline.workerproc), so deciding does not hold the interpreter
+lock the SMTP sessions need; the parent wakes it through a pipe.
+IMAP pollers (router.intake.imap, one thread per `imap:` account) store
+like the SMTP intake and wake the pipeline the same way.  The scheduled jobs
+are the monthly statements (apscheduler, router.account.schedule), run in
+this process and sent through the same outgoing queue.
 
 The SMTP server runs inside this process's event loop (``loop.create_server``
 with aiosmtpd's protocol, not its threaded Controller), so signals, reloads
@@ -17,7 +23,9 @@ and shutdown are plain asyncio.  Signals:
   exit 0.  A second SIGTERM/SIGINT ends the process at once.
 - SIGHUP: load the config again from the same path.  A broken one is
   logged, problem by problem, and the old one kept; a good one applies to
-  sessions that start after it (recipients, limits, TLS certificate).
+  sessions that start after it (recipients, limits, TLS certificate);
+  IMAP accounts that were added, changed or removed are started, restarted
+  or stopped (unchanged ones keep their session).
 """
 
 from __future__ import annotations
@@ -32,12 +40,13 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from router.act.delivery import default_owner, run_delivery
+from router.account.schedule import build_scheduler, reschedule
 from router.act.templates import NoticeTemplates
 from router.config import Config, ConfigError, load_config
 from router.config.model import Smtp
+from router.intake.imap import ImapPollers
 from router.intake.smtp import IntakeHandler, IntakeSMTP, Sessions
-from router.pipeline.runner import run_workers
+from router.pipeline.workerproc import WorkerProcess
 from router.store import StoreError, open_engine, upgrade
 
 log = logging.getLogger("router.daemon")
@@ -99,9 +108,13 @@ class Daemon:
         self._stop = asyncio.Event()
         self._templates = NoticeTemplates.from_config(config)
         self._workers = workers
-        self._owner = default_owner()
+        self._pipeline = WorkerProcess(path, config)  # workers and delivery, in a child
         self._work = asyncio.Event()  # a message was stored
-        self._mail = asyncio.Event()  # mail was queued for delivery
+        self._imap = ImapPollers(engine, on_stored=self._work.set)
+        # Monthly statements (router.account.schedule); the delivery loop in
+        # the worker process picks the queued mail up on its next pass.
+        self._statements = build_scheduler(engine, lambda: self._config,
+                                           wake_delivery=self._work.set)
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
@@ -116,23 +129,24 @@ class Daemon:
             loop.add_signal_handler(signum, self._stop.set)
         loop.add_signal_handler(signal.SIGHUP, self.reload)
         tasks = [] if not self._workers else [
-            asyncio.create_task(run_workers(
-                self._engine, lambda: self._config, lambda: self._templates,
-                owner=self._owner, stop=self._stop, wake=self._work,
-                on_acted=self._mail.set), name="pipeline"),
-            asyncio.create_task(run_delivery(
-                self._engine, lambda: self._config, stop=self._stop, owner=self._owner,
-                wake=self._mail), name="delivery"),
+            asyncio.create_task(self._pipeline.run(stop=self._stop, wake=self._work),
+                                name="pipeline"),
         ]
+        self._imap.apply(self._config.imap)
+        if self._workers:
+            self._statements.start()
         log.info("listening", extra={"event": "listening", "address": str(listen),
                                      "tls": self._tls is not None})
         await self._stop.wait()
+        if self._statements.running:
+            self._statements.shutdown(wait=False)
         # A second SIGTERM/SIGINT now ends the process at once (default
         # action): an operator's way out of the grace period.  Nothing is
         # lost by it: a message not yet committed was not yet answered 250.
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
         log.info("stopping", extra={"event": "stopping", "sessions": len(self._sessions)})
+        imap_closed = asyncio.create_task(self._imap.close(GRACE_SECONDS))
         server.close()
         self._sessions.drain()
         left = await self._sessions.wait_closed(GRACE_SECONDS)
@@ -141,6 +155,7 @@ class Daemon:
                         extra={"event": "sessions_cut", "sessions": left})
             self._sessions.abort()
         await server.wait_closed()
+        await imap_closed  # pollers finish their batch and LOGOUT
         # Workers finish the message in hand; delivery its batch.  What is cut
         # off here keeps its lease and is taken up again after the next start.
         done, pending = await asyncio.wait(tasks, timeout=GRACE_SECONDS) if tasks else (
@@ -195,6 +210,9 @@ class Daemon:
                         extra={"event": "restart_needed", "setting": "storage.url"})
         self._config, self._tls = config, tls
         self._templates = NoticeTemplates.from_config(config)
+        self._pipeline.reload(config)
+        reschedule(self._statements, config)
+        self._imap.apply(config.imap)
         log.info("config reloaded", extra={
             "event": "reloaded", "path": str(self._path),
             "addresses": sorted(r.address for r in config.regions.values()),

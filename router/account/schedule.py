@@ -107,6 +107,17 @@ def catch_up(engine: Engine, config: Config, now: datetime) -> dict[str, int]:
     return run_statements(engine, config, last_ended_month(now), now, reason="catch_up")
 
 
+def in_service_before(engine: Engine, moment: datetime) -> bool:
+    """Whether the router has any mail that arrived before `moment` (live or ingested)."""
+    import sqlalchemy as sa
+
+    from router.store import received
+
+    with engine.connect() as conn:
+        first = conn.execute(sa.select(sa.func.min(received.c.arrived_at))).scalar()
+    return first is not None and first < moment
+
+
 def run_statements(engine: Engine, config: Config, month: Month, now: datetime, *,
                    reason: str) -> dict[str, int]:
     """Send the month's missing statements and log one line of counts."""
@@ -185,7 +196,14 @@ class _Runner:
 
     async def catch_up(self) -> None:
         now = self.clock()
-        await self._run(last_ended_month(now), now, "catch_up")
+        month = last_ended_month(now)
+        if not await asyncio.to_thread(in_service_before, self.engine, month.plus(1).start):
+            # A first deployment must not mail every seller a statement for
+            # a month the router never saw: only runs it missed are caught up.
+            log.info("no catch-up of %s statements: the router was not in service then",
+                     month, extra={"event": "statements_skipped", "month": str(month)})
+            return
+        await self._run(month, now, "catch_up")
 
     async def _run(self, month: Month, now: datetime, reason: str) -> None:
         try:

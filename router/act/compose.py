@@ -19,30 +19,36 @@ attached base64-encoded as `application/octet-stream` instead.
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import re
 import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email import quoprimime
 from email.charset import SHORTEST, Charset
 from email.header import Header
-from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from router.act.templates import NoticeTemplates
 from router.config.model import Config, Region, Seller
 from router.decide.classify import Decision
+from router.decide.message import ParsedMail
 from router.decide.parse import parse_message
 from router.decide.unwrap import strip_forward_prefix, unwrap
 
 Kind = Literal["forward", "notice", "redirect"]
 
-# SMTP's CRLF and 78-column folding; `7bit` so that text parts the
-# package encodes itself are quoted-printable or base64, never raw 8-bit.
+# SMTP's CRLF and 78-column folding; `7bit` so that text parts are
+# quoted-printable or base64, never raw 8-bit.  (The forwards and notices
+# are written as bytes by `_mime`, following these rules; the redirect's
+# Resent-* block is folded by this policy.)
 POLICY = SMTP.clone(cte_type="7bit")
+CRLF = "\r\n"
+MAX_HEADER_LINE = 78
 FROM_NAME = "CSBA router"
 ATTACHMENT_NAME = "original.eml"
 MAX_LINE = 998
@@ -90,43 +96,54 @@ def message_id_for(kind: str, key: str | int, hostname: str) -> str:
 
 def compose_forward(config: Config, decision: Decision, original: bytes, *,
                     key: str | int, now: datetime, seller_address: str | None = None,
-                    received_at: datetime | None = None) -> Composed:
-    """The inquiry for the region's CSBA team, the seller's mail attached."""
+                    received_at: datetime | None = None,
+                    mail: ParsedMail | None = None) -> Composed:
+    """The inquiry for the region's CSBA team, the seller's mail attached.
+
+    ``mail`` is ``original`` already parsed (the pipeline has it); without
+    it the original is parsed here.
+    """
     region = _region(config, decision)
     seller = config.seller(decision.seller_id) if decision.seller_id else None
-    facts = _Original.read(original)
+    facts = _Original.read(original, mail)
     order = _order(decision)
     message_id = message_id_for("forward", key, config.instance.hostname)
 
     label = " ".join(p for p in (decision.seller_id, order) if p) or "unknown seller"
     subject = f"[CSBA {decision.region}] {label}: {facts.customer_subject or '(no subject)'}"
 
-    msg = _new_message(config, message_id, now, region.forward_to, subject)
+    fields = _top_fields(config, message_id, now, region.forward_to, subject)
     if seller_address:
-        msg["Reply-To"] = _address(seller_address, "seller_address")
-    _thread(msg, facts)
-    msg["Auto-Submitted"] = "auto-forwarded"
-    msg["X-Loop"] = config.outbound.from_address
-    msg["X-CSBA-Message-Id"] = _text(decision.message_id or facts.message_id or "(none)")
-    msg["X-CSBA-Region"] = _text(decision.region or "")  # set: _region() checked it
+        fields.append(("Reply-To", _address(seller_address, "seller_address")))
+    fields += _thread(facts)
+    fields += [
+        ("Auto-Submitted", "auto-forwarded"),
+        ("X-Loop", config.outbound.from_address),
+        ("X-CSBA-Message-Id", decision.message_id or facts.message_id or "(none)"),
+        ("X-CSBA-Region", decision.region or ""),  # set: _region() checked it
+    ]
     if decision.seller_id:
-        msg["X-CSBA-Seller"] = _text(decision.seller_id)
-    msg["X-CSBA-Category"] = _text(decision.category)
+        fields.append(("X-CSBA-Seller", decision.seller_id))
+    fields.append(("X-CSBA-Category", decision.category))
     if order:
-        msg["X-CSBA-Order"] = order
+        fields.append(("X-CSBA-Order", order))
     if decision.contact_id is not None:
-        msg["X-CSBA-Contact"] = str(decision.contact_id)
-    msg.set_content(_forward_text(decision, region, seller, seller_address, facts,
-                                  _utc(received_at or now)))
+        fields.append(("X-CSBA-Contact", str(decision.contact_id)))
+    text = _forward_text(decision, region, seller, seller_address, facts,
+                         _utc(received_at or now))
     return Composed("forward", message_id, config.outbound.from_address,
-                    (region.forward_to,), _with_original(msg, original, message_id))
+                    (region.forward_to,), _mime(fields, text, [], original, message_id))
 
 
 def compose_notice(config: Config, decision: Decision, original: bytes, *,
                    seller_address: str, key: str | int, now: datetime,
                    templates: NoticeTemplates,
-                   received_at: datetime | None = None) -> Composed:
-    """The seller's notice: why CSBA does not take it, and where to answer."""
+                   received_at: datetime | None = None,
+                   mail: ParsedMail | None = None) -> Composed:
+    """The seller's notice: why CSBA does not take it, and where to answer.
+
+    ``mail`` is ``original`` already parsed, as for :func:`compose_forward`.
+    """
     to = _address(seller_address, "seller_address")
     seller = config.seller(decision.seller_id) if decision.seller_id else None
     if seller is None:
@@ -137,22 +154,23 @@ def compose_notice(config: Config, decision: Decision, original: bytes, *,
     if region is None:
         raise ComposeError(f"unknown region {region_name!r}")
     language = notice_language(config, seller, decision)
-    facts = _Original.read(original)
+    facts = _Original.read(original, mail)
     variables = notice_variables(decision, seller, region_name, region, facts,
                                  _utc(received_at or now), language)
     rendered = templates.render_notice(decision.category, language, variables)
 
     message_id = message_id_for("notice", key, config.instance.hostname)
-    msg = _new_message(config, message_id, now, to, rendered.subject)
-    _thread(msg, facts)
-    msg["Auto-Submitted"] = "auto-replied"
-    msg["X-Loop"] = config.outbound.from_address
-    msg["X-CSBA-Message-Id"] = _text(decision.message_id or facts.message_id or "(none)")
-    msg["X-CSBA-Category"] = _text(decision.category)
-    msg.set_content(rendered.body)
-    msg["Content-Language"] = rendered.language  # after set_content, which clears Content-*
-    return Composed("notice", message_id, config.outbound.from_address, (to,),
-                    _with_original(msg, original, message_id))
+    fields = _top_fields(config, message_id, now, to, rendered.subject)
+    fields += _thread(facts)
+    fields += [
+        ("Auto-Submitted", "auto-replied"),
+        ("X-Loop", config.outbound.from_address),
+        ("X-CSBA-Message-Id", decision.message_id or facts.message_id or "(none)"),
+        ("X-CSBA-Category", decision.category),
+    ]
+    raw = _mime(fields, rendered.body, [("Content-Language", rendered.language)], original,
+                message_id)
+    return Composed("notice", message_id, config.outbound.from_address, (to,), raw)
 
 
 def compose_redirect(config: Config, decision: Decision, original: bytes, *,
@@ -238,8 +256,9 @@ class _Original:
     customer_from: str | None
 
     @classmethod
-    def read(cls, raw: bytes) -> _Original:
-        mail = parse_message(raw)
+    def read(cls, raw: bytes, mail: ParsedMail | None = None) -> _Original:
+        if mail is None:
+            mail = parse_message(raw)
         inquiry = unwrap(mail)
         refs = _MSGID.findall(mail.header("References") or "")
         if not refs:
@@ -288,79 +307,130 @@ def _address(value: str, what: str) -> str:
     return address
 
 
-def _new_message(config: Config, message_id: str, now: datetime, to: str,
-                 subject: str) -> EmailMessage:
-    msg = EmailMessage(policy=POLICY)
-    msg["From"] = formataddr((FROM_NAME, config.outbound.from_address))
-    msg["To"] = to
-    _set_subject(msg, _text(subject))
-    msg["Date"] = format_datetime(_utc(now))
-    msg["Message-ID"] = message_id
-    return msg
+def _top_fields(config: Config, message_id: str, now: datetime, to: str,
+                subject: str) -> list[tuple[str, str]]:
+    return [
+        ("From", formataddr((FROM_NAME, config.outbound.from_address))),
+        ("To", to),
+        ("Subject", subject),
+        ("Date", format_datetime(_utc(now))),
+        ("Message-ID", message_id),
+    ]
 
 
-def _set_subject(msg: EmailMessage, subject: str) -> None:
-    """Subject, RFC 2047-encoded by `email.header` when it is not ASCII.
-
-    The modern folder (policy.SMTP, Python 3.11) can emit an empty encoded
-    word (`=?utf-8?q??=`) when it breaks a line next to non-ASCII text;
-    RFC 2047 forbids those.  The legacy `Header` encoder does not, and a
-    stored value whose lines fit is written out as it is.
-    """
-    if subject.isascii():
-        msg["Subject"] = subject
-        return
-    charset = Charset("utf-8")
-    charset.header_encoding = SHORTEST  # quoted-printable or base64, whichever is shorter
-    folded = Header(subject, charset, maxlinelen=78, header_name="Subject")
-    msg.set_raw("Subject", folded.encode(linesep=POLICY.linesep))
-
-
-def _thread(msg: EmailMessage, facts: _Original) -> None:
+def _thread(facts: _Original) -> list[tuple[str, str]]:
     """In-Reply-To/References to the original (RFC 5322 §3.6.4)."""
     if not facts.message_id:
-        return
+        return []
     refs = [r for r in facts.references if r != facts.message_id]
     if len(refs) >= MAX_REFERENCES:
         refs = refs[:1] + refs[-(MAX_REFERENCES - 2):]
-    msg["In-Reply-To"] = facts.message_id
-    msg["References"] = " ".join([*refs, facts.message_id])
+    return [("In-Reply-To", facts.message_id),
+            ("References", " ".join([*refs, facts.message_id]))]
 
 
-def _with_original(msg: EmailMessage, original: bytes, message_id: str) -> bytes:
-    """The message's bytes with the original attached as it is.
+def _field(name: str, value: str) -> str:
+    """One header field, CRLF-terminated, ASCII, folded to lines of 78 octets.
 
-    The email package is not trusted with the original: its generator
-    rejects 8-bit bytes in a message/rfc822 body and would refold a parsed
-    one.  So the part gets an ASCII placeholder, and the placeholder is
-    swapped for the original's bytes after serialising.  The MIME boundary
-    comes from the Message-ID (not random), so the same inputs give the
-    same bytes; it is checked against the content.
+    The value is made one line first (control characters become spaces, so
+    nothing from the original can add a header).  An ASCII value is folded
+    at its spaces (a word longer than a line keeps a line of its own, up to
+    998 octets); a non-ASCII one (or an ASCII one with a word over 998
+    octets) is RFC 2047-encoded by `email.header`, quoted-printable or
+    base64, whichever is shorter.  The modern folder of Python 3.11's
+    policy.SMTP can emit an empty encoded word (`=?utf-8?q??=`), which
+    RFC 2047 forbids; the legacy `Header` encoder does not.
+    """
+    value = _text(value)
+    if value.isascii():
+        line = f"{name}: {value}"
+        if len(line) <= MAX_HEADER_LINE:
+            return line + CRLF
+        lines: list[str] = []
+        for word in value.split(" "):
+            if not lines:
+                lines.append(f"{name}: {word}")
+            elif len(lines[-1]) + 1 + len(word) <= MAX_HEADER_LINE:
+                lines[-1] += f" {word}"
+            else:
+                lines.append(f" {word}")
+        if max(len(line) for line in lines) <= MAX_LINE:  # a long word keeps its line
+            return CRLF.join(lines) + CRLF
+    charset = Charset("utf-8")
+    charset.header_encoding = SHORTEST
+    encoded = Header(value, charset, maxlinelen=MAX_HEADER_LINE, header_name=name)
+    return f"{name}: {encoded.encode(linesep=CRLF)}{CRLF}"
+
+
+def _encode_text(text: str) -> tuple[str, bytes]:
+    """A text/plain body in CRLF lines and its transfer encoding.
+
+    The choice `email.contentmanager` makes for policy.SMTP with
+    `cte_type="7bit"`: `7bit` for ASCII lines of at most 78 octets, else
+    quoted-printable or base64, whichever is shorter over the first lines.
+    """
+    lines = text.encode("utf-8").splitlines()
+    body = b"\r\n".join(lines) + b"\r\n"
+    if body.isascii() and max((len(line) for line in lines), default=0) <= MAX_HEADER_LINE:
+        return "7bit", body
+    sniff = b"\r\n".join(lines[:10]) + b"\r\n"
+    sniff_qp = quoprimime.body_encode(sniff.decode("latin-1"), MAX_HEADER_LINE)
+    if len(sniff_qp) > len(binascii.b2a_base64(sniff)):
+        return "base64", _base64_lines(body)
+    encoded = quoprimime.body_encode(body.decode("latin-1"), MAX_HEADER_LINE, eol=CRLF)
+    if not encoded.endswith(CRLF):
+        encoded += CRLF
+    return "quoted-printable", encoded.encode("ascii")
+
+
+def _base64_lines(data: bytes) -> bytes:
+    """base64 in CRLF lines of 76 characters."""
+    step = 57  # bytes per 76-character line
+    return b"".join(binascii.b2a_base64(data[i:i + step]).replace(b"\n", b"\r\n")
+                    for i in range(0, len(data), step))
+
+
+def _mime(fields: list[tuple[str, str]], text: str, text_fields: list[tuple[str, str]],
+          original: bytes, message_id: str) -> bytes:
+    """The message's bytes: the header, a text/plain part, the original attached as it is.
+
+    Written directly rather than through `email.message`: the email package
+    is not trusted with the original (its generator rejects 8-bit bytes in
+    a message/rfc822 body and would refold a parsed one), and building the
+    header through its header registry costs milliseconds per message.  The
+    original travels verbatim as `message/rfc822` (7bit or 8bit); one with
+    lines over 998 octets or NUL bytes cannot, and is attached base64-encoded
+    as `application/octet-stream` instead.  The MIME boundary comes from the
+    Message-ID (not random), so the same inputs give the same bytes; it is
+    checked against the content.
     """
     body = canonical_original(original)
-    text = str(msg.get_payload()).encode("utf-8", "surrogateescape")
-    boundary = _boundary(message_id, (body, text))
-    part = MIMEPart(policy=POLICY)
+    cte, encoded_text = _encode_text(text)
+    boundary = _boundary(message_id, (body, encoded_text))
     longest = max((len(line) for line in body.split(b"\r\n")), default=0)
     verbatim = longest <= MAX_LINE and b"\x00" not in body
-    placeholder = f"{boundary}-original".encode()
+    head = "".join(_field(name, value) for name, value in fields)
+    head += f'MIME-Version: 1.0{CRLF}Content-Type: multipart/mixed;{CRLF} boundary="{boundary}"'
+    text_head = (f'Content-Type: text/plain; charset="utf-8"{CRLF}'
+                 f"Content-Transfer-Encoding: {cte}{CRLF}")
+    text_head += "".join(_field(name, value) for name, value in text_fields)
+    disposition = f'Content-Disposition: attachment; filename="{ATTACHMENT_NAME}"{CRLF}'
     if verbatim:
-        part["Content-Type"] = "message/rfc822"
-        part["Content-Disposition"] = f'attachment; filename="{ATTACHMENT_NAME}"'
-        part["Content-Transfer-Encoding"] = "7bit" if body.isascii() else "8bit"
-        part.set_payload(placeholder.decode())
+        attached_head = (f"Content-Type: message/rfc822{CRLF}{disposition}"
+                         f"Content-Transfer-Encoding: {'7bit' if body.isascii() else '8bit'}"
+                         f"{CRLF}")
+        attached = body
     else:
-        part.set_content(body, maintype="application", subtype="octet-stream",
-                         disposition="attachment", filename=ATTACHMENT_NAME)
-    msg.make_mixed()
-    msg.attach(cast(EmailMessage, part))  # typeshed: attach() wants EmailMessage
-    msg.set_boundary(boundary)
-    raw = msg.as_bytes()
-    if not verbatim:
-        return raw
-    if raw.count(placeholder) != 1:
-        raise ComposeError("the attachment placeholder is not unique")  # cannot happen
-    return raw.replace(placeholder, body)
+        attached_head = (f"Content-Type: application/octet-stream{CRLF}{disposition}"
+                         f"Content-Transfer-Encoding: base64{CRLF}")
+        attached = _base64_lines(body)
+    delimiter = f"{CRLF}--{boundary}{CRLF}".encode("ascii")
+    return b"".join((
+        head.encode("ascii"), b"\r\n", delimiter,
+        text_head.encode("ascii"), b"\r\n", encoded_text, delimiter,
+        attached_head.encode("ascii"), b"\r\n", attached,
+        f"{CRLF}--{boundary}--{CRLF}".encode("ascii"),
+    ))
 
 
 def _boundary(seed: str, contents: Iterable[bytes]) -> str:

@@ -18,6 +18,9 @@ row has one recipient in the normal case).
 
 Blocking database calls run in worker threads; the event loop only waits on
 the network.  One JSON log event per outcome: `sent`, `deferred`, `dead`.
+Outcomes are recorded as deliveries finish; those that finish while the
+previous record is being committed are committed together (`_Recorder`),
+so a batch of fast maildir deliveries costs one commit, not one each.
 """
 
 from __future__ import annotations
@@ -34,7 +37,14 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
-from router.act.queue import claim_due, mark_dead, mark_deferred, mark_sent, next_due
+from router.act.queue import (
+    claim_due,
+    mark_dead,
+    mark_deferred,
+    mark_sent,
+    mark_sent_many,
+    next_due,
+)
 from router.act.transports import DeliveryResult, Transport, transport_for
 from router.act.transports.base import unique
 from router.config import Config
@@ -117,8 +127,9 @@ async def deliver_pass(
         rows = await asyncio.to_thread(claim_due, engine, clock(), owner, LEASE, BATCH)
         if not rows:
             break
+        recorder = _Recorder(engine, cfg, clock)
         outcomes = await asyncio.gather(
-            *(_deliver_row(engine, cfg, transport, row, clock) for row in rows)
+            *(_deliver_row(transport, row, recorder) for row in rows)
         )
         for outcome in outcomes:
             if outcome in ("sent", "deferred", "dead"):
@@ -168,8 +179,7 @@ def message_key(row: QueueRow) -> str:
     return f"{row.id}.{digest}"
 
 
-async def _deliver_row(engine: Engine, config: Config, transport: Transport, row: QueueRow,
-                       clock: Callable[[], datetime]) -> str:
+async def _deliver_row(transport: Transport, row: QueueRow, recorder: _Recorder) -> str:
     recipients = unique(row.rcpt_tos)
     try:
         async with asyncio.timeout(DELIVERY_TIMEOUT):
@@ -183,7 +193,68 @@ async def _deliver_row(engine: Engine, config: Config, transport: Transport, row
                   extra={"event": "transport_error", "outgoing_id": row.id})
         result = DeliveryResult.all(
             recipients, "temporary", f"internal error: {type(exc).__name__}: {exc}")
-    return await asyncio.to_thread(_record, engine, config, row, recipients, result, clock())
+    return await recorder.record(row, recipients, result)
+
+
+class _Recorder:
+    """Records delivery outcomes; those that arrive during a commit share the next one."""
+
+    def __init__(self, engine: Engine, config: Config, clock: Callable[[], datetime]) -> None:
+        self._engine = engine
+        self._config = config
+        self._clock = clock
+        self._waiting: list[tuple[_Attempt, asyncio.Future[str]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def record(self, row: QueueRow, recipients: list[str], result: DeliveryResult
+                     ) -> str:
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._waiting.append(((row, recipients, result), future))
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
+        return await asyncio.shield(future)
+
+    async def _run(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                try:
+                    outcomes = await asyncio.to_thread(
+                        _record_many, self._engine, self._config,
+                        [attempt for attempt, _ in batch], self._clock())
+                except BaseException as exc:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    if not isinstance(exc, Exception):
+                        raise
+                    continue
+                for (_, future), outcome in zip(batch, outcomes, strict=True):
+                    if not future.done():
+                        future.set_result(outcome)
+        finally:
+            self._task = None
+
+
+_Attempt = tuple["QueueRow", list[str], DeliveryResult]
+
+
+def _record_many(engine: Engine, config: Config, attempts: list[_Attempt],
+                 now: datetime) -> list[str]:
+    """Record several attempts: the fully delivered ones in one transaction."""
+    complete = [row.id for row, recipients, result in attempts
+                if set(recipients) <= set(result.delivered)]
+    marked = mark_sent_many(engine, complete, now) if len(complete) > 1 else None
+    outcomes = []
+    for row, recipients, result in attempts:
+        if marked is not None and row.id in complete:
+            log.info("sent", extra={"event": "sent", "outgoing_id": row.id,
+                                    "message_id": row.message_id, "kind": row.kind,
+                                    "recipients": recipients, "attempts": row.attempts + 1})
+            outcomes.append("sent" if row.id in marked else "gone")
+        else:
+            outcomes.append(_record(engine, config, row, recipients, result, now))
+    return outcomes
 
 
 def _record(engine: Engine, config: Config, row: QueueRow, recipients: list[str],

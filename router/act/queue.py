@@ -151,6 +151,23 @@ def mark_sent(engine: Engine, id: int, now: datetime) -> bool:
         return conn.execute(update).rowcount == 1
 
 
+def mark_sent_many(engine: Engine, ids: Sequence[int], now: datetime) -> set[int]:
+    """`mark_sent` for several rows in one transaction; the ids that were pending."""
+    if not ids:
+        return set()
+    done: set[int] = set()
+    with engine.begin() as conn:
+        for id in ids:
+            update = (
+                outgoing.update()
+                .where(outgoing.c.id == id, outgoing.c.state == "pending")
+                .values(state="sent", sent_at=now)
+            )
+            if conn.execute(update).rowcount == 1:
+                done.add(id)
+    return done
+
+
 @dataclass(frozen=True)
 class Deferral:
     """What mark_deferred did: deferred until ``next_try_at``, or dead."""

@@ -152,10 +152,17 @@ def clean_text(text: str) -> str:
     return " ".join(kept.split())[:MAX_CHARS]
 
 
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def _script_counts(text: str) -> dict[str, int]:
     """Letters by script: Latin, Han, kana, Hangul, other."""
-    counts = {"latin": 0, "han": 0, "kana": 0, "hangul": 0, "other": 0}
-    for char in text:
+    # ASCII letters are Latin and the only ASCII letters; the regular
+    # expressions count them in C, the loop looks at the rest only.
+    counts = {"latin": len(_ASCII_LETTER.findall(text)), "han": 0, "kana": 0, "hangul": 0,
+              "other": 0}
+    for char in _NON_ASCII.findall(text):
         if not char.isalpha():
             continue
         code = ord(char)

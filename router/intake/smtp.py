@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,7 +34,7 @@ from sqlalchemy.engine import Engine
 
 from router.config import Config
 from router.store import StoreError, utcnow
-from router.store.arrivals import store_received
+from router.store.arrivals import Arrival, store_many
 
 log = logging.getLogger("router.intake.smtp")
 
@@ -243,10 +244,12 @@ class IntakeHandler:
             message_id=message_id_of(cleaned),
         )
         try:
-            # Blocking I/O in a worker thread, so other sessions keep going.
-            # If the client hangs up meanwhile, the thread still commits and
-            # logs; the sender will retry and later stages drop the duplicate.
-            row_id = await asyncio.to_thread(_store_and_log, self._engine, arrival)
+            # Group commit: stored together with the messages of the other
+            # sessions that arrive meanwhile, in one transaction (one fsync),
+            # by a worker thread, so other sessions keep going.  If the
+            # client hangs up meanwhile, the commit still happens and is
+            # logged; the sender will retry and later stages drop the duplicate.
+            row_id = await GroupCommit.of(self._engine).store(arrival)
         except StoreError as exc:
             log.error(str(exc), extra=arrival.facts("store_failed"))
             return REPLY_STORAGE_FAILED
@@ -290,19 +293,81 @@ class _Arrival:
         }
 
 
-def _store_and_log(engine: Engine, arrival: _Arrival) -> int:
-    row_id = store_received(
-        engine,
-        arrival.raw,
-        mail_from=arrival.mail_from,
-        rcpt_tos=arrival.rcpt_tos,
-        channel="smtp",
-        channel_ref=arrival.peer,
-        arrived_at=arrival.arrived_at,
-        message_id=arrival.message_id,
-    )
-    log.info("received", extra={"id": row_id, **arrival.facts("received")})
-    return row_id
+def _store_and_log(engine: Engine, arrivals: list[_Arrival]) -> list[int]:
+    ids = store_many(engine, [
+        Arrival(a.raw, a.mail_from, a.rcpt_tos, "smtp", a.peer, a.arrived_at, a.message_id)
+        for a in arrivals])
+    for row_id, arrival in zip(ids, arrivals, strict=True):
+        log.info("received", extra={"id": row_id, **arrival.facts("received")})
+    return ids
+
+
+class GroupCommit:
+    """One committer per engine and event loop: many sessions' messages, one commit.
+
+    A session hands its message to :meth:`store` and waits.  While a commit
+    is running in the worker thread, the messages that arrive meanwhile
+    queue up; when it ends, they are all inserted in the next transaction.
+    Each waiting session learns its row id only after the commit that holds
+    its message (so "250" still means "durably stored"); a failed commit
+    raises in every session of that batch (each answers 451), and nothing of
+    it was stored.  No task runs while nothing is waiting.
+    """
+
+    #: Most messages in one transaction (bounds the memory of one batch).
+    MAX_BATCH = 200
+
+    _instances: weakref.WeakKeyDictionary[Engine, GroupCommit] = weakref.WeakKeyDictionary()
+
+    def __init__(self, engine: Engine, loop: asyncio.AbstractEventLoop) -> None:
+        self._engine = engine
+        self._loop = loop
+        self._waiting: list[tuple[_Arrival, asyncio.Future[int]]] = []
+        self._committing = False
+        self._task: asyncio.Task[None] | None = None
+
+    @classmethod
+    def of(cls, engine: Engine) -> GroupCommit:
+        """The committer of `engine` in the running event loop."""
+        loop = asyncio.get_running_loop()
+        committer = cls._instances.get(engine)
+        if committer is None or committer._loop is not loop:
+            committer = cls._instances[engine] = cls(engine, loop)
+        return committer
+
+    async def store(self, arrival: _Arrival) -> int:
+        """Store one message with whatever else is waiting; its row id once committed."""
+        future: asyncio.Future[int] = self._loop.create_future()
+        # A session that went away meanwhile does not read its outcome.
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())
+        self._waiting.append((arrival, future))
+        if not self._committing:
+            self._committing = True
+            self._task = self._loop.create_task(self._commit_all())
+        # shield: a session cancelled meanwhile must not cancel the batch's future
+        return await asyncio.shield(future)
+
+    async def _commit_all(self) -> None:
+        try:
+            while self._waiting:
+                batch = self._waiting[:self.MAX_BATCH]
+                del self._waiting[:self.MAX_BATCH]
+                try:
+                    ids = await asyncio.to_thread(
+                        _store_and_log, self._engine, [arrival for arrival, _ in batch])
+                except BaseException as exc:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc if isinstance(exc, Exception)
+                                                 else StoreError("storing was interrupted"))
+                    if not isinstance(exc, Exception):
+                        raise
+                    continue
+                for (_, future), row_id in zip(batch, ids, strict=True):
+                    if not future.done():
+                        future.set_result(row_id)
+        finally:
+            self._committing = False
 
 
 # --- the protocol: aiosmtpd's SMTP, plus size codes and draining -------------

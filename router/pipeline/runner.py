@@ -4,6 +4,14 @@ Work is found in the database, not in memory: a new message wakes the loop
 at once (intake calls `wake`), and a poll every few seconds catches what
 another process stored or what a dead worker's expired lease released.
 Blocking database and classification work runs in threads.
+
+A worker claims `BATCH` messages at a time with a short lease and processes
+them together (`process_batch`: one write transaction for the batch, and
+each message on its own again when that fails).  Small batches and a short
+lease bound what a killed worker leaves waiting: at most `BATCH` messages,
+for at most `LEASE`.  A lease only has to outlast one batch (well under a
+second; a batch that overruns it is refused at its write, which checks the
+lease, and processed again by whoever took it over).
 """
 
 from __future__ import annotations
@@ -18,12 +26,14 @@ from sqlalchemy.engine import Engine
 
 from router.config import Config
 from router.pipeline.claims import claim, record_failure
-from router.pipeline.process import LeaseLost, process
+from router.pipeline.process import LeaseLost, process, process_batch
 from router.store import utcnow
 
 log = logging.getLogger("router.pipeline")
 
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(seconds=60)
+#: Messages claimed, decided and written together.
+BATCH = 10
 POLL_SECONDS = 5.0
 
 
@@ -36,14 +46,13 @@ async def run_workers(engine: Engine, get_config: Callable[[], Config],
     while not stop.is_set():
         wake.clear()
         try:
-            ids = await asyncio.to_thread(claim, engine, owner, utcnow(), LEASE)
+            ids = await asyncio.to_thread(claim, engine, owner, utcnow(), LEASE, BATCH)
         except Exception:
             log.error("claiming messages failed", exc_info=True, extra={"event": "claim_failed"})
             ids = []
-        for received_id in ids:
-            if stop.is_set():
-                break  # the rest keep their lease and expire back to the queue
-            await asyncio.to_thread(process_safely, engine, get_config(), received_id, owner,
+        if ids:
+            # The batch in hand is finished even when `stop` is set meanwhile.
+            await asyncio.to_thread(process_batch_safely, engine, get_config(), ids, owner,
                                     get_templates())
         if ids:
             if on_acted is not None:
@@ -73,6 +82,21 @@ def process_safely(engine: Engine, config: Config, received_id: int, owner: str,
             return "received"
 
 
+def process_batch_safely(engine: Engine, config: Config, ids: list[int], owner: str,
+                         templates: Any) -> dict[int, str]:
+    """Process claimed messages together; errors are recorded per message, never raised."""
+    try:
+        states, left = process_batch(engine, config, ids, owner, templates)
+    except Exception:  # a bug or an outage outside any one message: try each alone
+        log.warning("batch processing failed; processing one by one", exc_info=True,
+                    extra={"event": "batch_retry", "ids": ids})
+        states, left = {}, list(ids)
+    for received_id in left:
+        if received_id not in states:
+            states[received_id] = process_safely(engine, config, received_id, owner, templates)
+    return states
+
+
 async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, timeout: float) -> None:
     waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(wake.wait())]
     try:
@@ -85,8 +109,7 @@ async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, timeout: float) ->
 def drain(engine: Engine, config: Config, templates: Any, *, owner: str) -> dict[str, int]:
     """Process every waiting message now (ingest, release, tests); counts by state."""
     counts: dict[str, int] = {}
-    while ids := claim(engine, owner, utcnow(), LEASE):
-        for received_id in ids:
-            state = process_safely(engine, config, received_id, owner, templates)
+    while ids := claim(engine, owner, utcnow(), LEASE, BATCH):
+        for state in process_batch_safely(engine, config, ids, owner, templates).values():
             counts[state] = counts.get(state, 0) + 1
     return counts

@@ -7,13 +7,21 @@ Intake calls :func:`store_received` before it tells a sender "250"; once the
 function returns, the message survives a crash (SQLite runs with
 ``synchronous=FULL``, see :mod:`router.store.engine`).  It is blocking, so
 async callers run it in a worker thread.
+
+:func:`store_many` writes several messages in ONE transaction (one fsync):
+the SMTP intake's group commit (:class:`router.intake.smtp.GroupCommit`)
+collects the messages whose DATA completed while the previous commit was
+running and stores them together; each sender gets its 250 only after that
+commit, and all of them get a 451 when it fails.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Engine
@@ -21,6 +29,8 @@ from sqlalchemy.engine import Engine
 from router.store.engine import describe
 from router.store.errors import StoreError
 from router.store.schema import received
+
+_INSERT = received.insert()
 
 
 def store_received(
@@ -41,27 +51,58 @@ def store_received(
     a later reader can check that what it acts on is what was accepted.
     Raises :class:`StoreError` (a sentence, no SQL) when nothing was stored.
     """
-    row = {
-        "message_id": message_id,
+    return store_many(engine, [Arrival(raw, mail_from, tuple(rcpt_tos), channel, channel_ref,
+                                       arrived_at, message_id)])[0]
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One message as it is written to `received` (the arguments of store_received)."""
+
+    raw: bytes
+    mail_from: str | None
+    rcpt_tos: Sequence[str]
+    channel: str
+    channel_ref: str | None
+    arrived_at: datetime
+    message_id: str | None
+
+
+def _row(arrival: Arrival) -> dict[str, Any]:
+    raw = arrival.raw
+    return {
+        "message_id": arrival.message_id,
         "sha256": hashlib.sha256(raw).hexdigest(),
         "raw": raw,
         "size": len(raw),
-        "mail_from": mail_from,
-        "rcpt_tos": list(rcpt_tos),
-        "channel": channel,
-        "channel_ref": channel_ref,
-        "arrived_at": arrived_at,
+        "mail_from": arrival.mail_from,
+        "rcpt_tos": list(arrival.rcpt_tos),
+        "channel": arrival.channel,
+        "channel_ref": arrival.channel_ref,
+        "arrived_at": arrival.arrived_at,
         "state": "received",
         "attempts": 0,
     }
+
+
+def store_many(engine: Engine, arrivals: Sequence[Arrival]) -> list[int]:
+    """Insert the messages in ONE transaction and commit; their ids, in order.
+
+    All or nothing: when it raises :class:`StoreError`, none was stored.
+    """
+    if not arrivals:
+        return []
+    ids: list[int | None] = []
     try:
         with engine.begin() as conn:
-            result = conn.execute(received.insert().values(**row))
-            (row_id,) = result.inserted_primary_key or (None,)
+            for arrival in arrivals:
+                result = conn.execute(_INSERT, _row(arrival))
+                (row_id,) = result.inserted_primary_key or (None,)
+                ids.append(row_id)
     except exc.DBAPIError as e:
         raise StoreError(f"cannot store the message: {describe(e)}") from None
     except exc.SQLAlchemyError as e:
         raise StoreError(f"cannot store the message: {e}") from None
-    if row_id is None:  # every supported backend returns the key; be loud if not
+    if any(row_id is None for row_id in ids):  # every supported backend returns the key
         raise StoreError("cannot store the message: the database returned no id")
-    return int(row_id)
+    return [int(row_id) for row_id in ids if row_id is not None]

@@ -2,7 +2,9 @@
 
 One query per question: the classifier asks once per message for the
 orders it mentions (`amazon_order_id IN (...)`, served by the index on
-that column) and at most a few times about earlier contacts.  Errors are
+that column) and at most a few times about earlier contacts.  Both take an
+engine (a connection per question) or a connection (the pipeline reads a
+whole batch of messages through one).  Errors are
 turned into `StoreError` with the driver's first line, like the rest of
 `router.store`.
 """
@@ -14,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import exc
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from router.decide.facts import OrderFacts, normalise_message_id, summarise_lines
 from router.store.engine import describe
@@ -25,7 +27,7 @@ from router.store.schema import contacts, decisions, orders, outgoing
 class DbOrderBook:
     """Order facts from the `orders` table (every seller's lines)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine | Connection) -> None:
         self.engine = engine
 
     def lookup(self, order_ids: list[str]) -> dict[str, list[OrderFacts]]:
@@ -51,7 +53,7 @@ class DbHistory:
     (`decisions.contact_id`).
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine | Connection) -> None:
         self.engine = engine
 
     def contact_for_reply(self, message_ids: list[str]) -> int | None:
@@ -89,9 +91,11 @@ class DbHistory:
         return int(rows[0][0]) if rows else None
 
 
-def _read(engine: Engine, query: sa.Select[Any], what: str) -> list[Any]:
+def _read(source: Engine | Connection, query: sa.Select[Any], what: str) -> list[Any]:
     try:
-        with engine.connect() as conn:
+        if isinstance(source, Connection):
+            return list(source.execute(query).all())
+        with source.connect() as conn:
             return list(conn.execute(query).all())
     except exc.DBAPIError as e:
         raise StoreError(f"cannot {what}: {describe(e)}") from None

@@ -179,3 +179,18 @@ def test_a_started_scheduler_catches_up_at_once(engine: Engine, tmp_path: Path) 
     jobs = asyncio.run(serve_briefly())
     assert [j.id for j in jobs] == [JOB_ID]  # the catch-up ran and is gone
     assert _counts(engine) == (2, 2)
+
+
+
+def test_a_first_start_does_not_mail_statements_for_a_month_never_served(
+        engine: Engine) -> None:
+    # No mail at all in the database: the router was not in service in
+    # October, so its catch-up in November queues no October statements.
+    from router.account.schedule import _Runner, in_service_before
+
+    assert not in_service_before(engine, datetime(2026, 11, 1, tzinfo=UTC))
+    scheduler = build_scheduler(engine, lambda: config(SELLERS))
+    runner = _Runner(engine, lambda: config(SELLERS), None,
+                     lambda: datetime(2026, 11, 3, 9, tzinfo=UTC), scheduler)
+    asyncio.run(runner.catch_up())
+    assert _counts(engine) == (0, 0)

@@ -131,6 +131,41 @@ def test_follow_up_joins_the_contact(world: Engine, config: Config) -> None:
     assert [m.kind for m in rows(world, outgoing)] == ["forward", "forward"]
 
 
+def test_follow_up_in_the_same_batch_joins_the_contact(world: Engine, config: Config) -> None:
+    # Both waiting when the worker claims: the second is decided only after
+    # the first is committed, so it sees the first one's contact.
+    store(world, forward("302-1234567-1234567"))
+    store(world, forward("302-1234567-1234567", message_id="<fwd-2@musterhandel.de>",
+                         text="Und noch etwas zu Bestellung 302-1234567-1234567: bitte "
+                              "schnell antworten, das Paket ist immer noch nicht da."))
+    assert run(world, config) == {"done": 2}
+    first, second = rows(world, decisions)
+    assert second.category == "follow_up" and second.contact_id == first.contact_id
+    assert len(rows(world, contacts)) == 1
+
+
+def test_a_failing_message_does_not_cost_its_batch(world: Engine, config: Config,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from router.pipeline import process as process_module
+
+    ids = [store(world, forward("302-1234567-1234567", message_id=f"<b-{n}@musterhandel.de>"))
+           for n in range(3)]
+    real = process_module.compose_forward
+
+    def compose(*args: object, **kwargs: object) -> object:
+        if kwargs.get("key") == str(ids[1]):
+            raise RuntimeError("boom")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(process_module, "compose_forward", compose)
+    counts = run(world, config)  # drain retries the bad one until its attempts are used up
+    assert counts["done"] == 2 and counts["failed"] == 1
+    states = {row.id: row.state for row in rows(world, received)}
+    assert states == {ids[0]: "done", ids[1]: "failed", ids[2]: "done"}
+    assert "boom" in (rows(world, received)[1].last_error or "")
+    assert len(rows(world, outgoing)) == 2
+
+
 def test_a_crashed_worker_lease_is_taken_over(world: Engine, config: Config) -> None:
     rid = store(world, forward("302-1234567-1234567"))
     now = datetime.now(UTC)
