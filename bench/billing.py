@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,8 +39,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import psycopg
-from psycopg import sql
+from pgtemp import throwaway_database  # bench/pgtemp.py, next to this script
 from sqlalchemy.engine import Engine
 
 from router.account.figures import monthly_bills
@@ -397,24 +395,8 @@ def main() -> None:
         run(f"sqlite:///{folder / 'router.db'}", sellers, args, folder)
         if args.postgres:
             print("PostgreSQL:")
-            with _throwaway_database(args.postgres) as url:
+            with throwaway_database(args.postgres) as url:
                 run(url, sellers, args, folder)
-
-
-class _throwaway_database:  # noqa: N801 - used like a function
-    def __init__(self, server: str) -> None:
-        self.server = server
-        self.name = f"csba_bench_{uuid.uuid4().hex[:8]}"
-
-    def __enter__(self) -> str:
-        with psycopg.connect(self.server, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name)))
-        return self.server.rsplit("/", 1)[0] + "/" + self.name
-
-    def __exit__(self, *exc: object) -> None:
-        with psycopg.connect(self.server, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(self.name)))
 
 
 if __name__ == "__main__":

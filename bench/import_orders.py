@@ -15,12 +15,10 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
-from psycopg import sql
+from pgtemp import throwaway_database  # bench/pgtemp.py, next to this script
 
 from router.orders import ImportSummary, import_report
 from router.store import open_engine, upgrade
@@ -109,24 +107,8 @@ def main() -> None:
         run(f"sqlite:///{Path(tmp) / 'router.db'}", report, args.lines)
         if args.postgres:
             print("PostgreSQL:")
-            with _throwaway_database(args.postgres) as url:
+            with throwaway_database(args.postgres) as url:
                 run(url, report, args.lines)
-
-
-class _throwaway_database:  # noqa: N801 - used like a function
-    def __init__(self, server: str) -> None:
-        self.server = server
-        self.name = f"csba_bench_{uuid.uuid4().hex[:8]}"
-
-    def __enter__(self) -> str:
-        with psycopg.connect(self.server, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name)))
-        return self.server.rsplit("/", 1)[0] + "/" + self.name
-
-    def __exit__(self, *exc: object) -> None:
-        with psycopg.connect(self.server, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(self.name)))
 
 
 if __name__ == "__main__":
