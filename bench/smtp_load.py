@@ -383,7 +383,7 @@ def profile(messages: list[tuple[str, bytes]], top: int = 25) -> None:
     try:
         engine = fresh_store("timed.db")
         for name in ("parse_message", "classify", "_facts", "_write_many", "compose_forward",
-                     "enqueue"):
+                     "_enqueue_many"):
             timed(name, process_module)
         timed("claim", runner)
         began, cpu = time.perf_counter(), time.process_time()

@@ -52,6 +52,41 @@ class QueueError(Exception):
     """Bad input to a queue operation (unknown id, nothing to retry); a sentence."""
 
 
+def _row(*, kind: str, message_id: str, mail_from: str, rcpt_tos: Sequence[str], raw: bytes,
+         received_id: int | None, now: datetime) -> dict[str, Any]:
+    """One queued message as a row: pending, due now, no attempts yet."""
+    if not rcpt_tos:
+        raise ValueError(f"enqueue {message_id}: no recipients")
+    return {
+        "received_id": received_id,
+        "kind": kind,
+        "message_id": message_id,
+        "mail_from": mail_from,
+        "rcpt_tos": list(rcpt_tos),
+        "raw": raw,
+        "state": "pending",
+        "attempts": 0,
+        "next_try_at": now,
+        "created_at": now,
+    }
+
+
+def _insert(conn: Connection) -> Any:
+    """INSERT that leaves a Message-ID already queued alone (a retried step)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(outgoing).on_conflict_do_nothing(
+        index_elements=[outgoing.c.message_id])
+
+
+def enqueue_many(conn: Connection, mails: Sequence[dict[str, Any]], now: datetime) -> None:
+    """`enqueue` for several mails in one executemany (the pipeline's batches).
+
+    Each item has the keyword arguments of `enqueue` except `now`.
+    """
+    if mails:
+        conn.execute(_insert(conn), [_row(**mail, now=now) for mail in mails])
+
+
 def enqueue(
     conn: Connection,
     *,
@@ -71,27 +106,9 @@ def enqueue(
     returns the id of the row already there.  ``mail_from`` "" is the null
     sender.
     """
-    if not rcpt_tos:
-        raise ValueError(f"enqueue {message_id}: no recipients")
-    values: dict[str, Any] = {
-        "received_id": received_id,
-        "kind": kind,
-        "message_id": message_id,
-        "mail_from": mail_from,
-        "rcpt_tos": list(rcpt_tos),
-        "raw": raw,
-        "state": "pending",
-        "attempts": 0,
-        "next_try_at": now,
-        "created_at": now,
-    }
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    insert = (
-        dialect.insert(outgoing)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[outgoing.c.message_id])
-        .returning(outgoing.c.id)
-    )
+    values = _row(kind=kind, message_id=message_id, mail_from=mail_from, rcpt_tos=rcpt_tos,
+                  raw=raw, received_id=received_id, now=now)
+    insert = _insert(conn).values(**values).returning(outgoing.c.id)
     new_id = conn.execute(insert).scalar_one_or_none()
     if new_id is not None:
         return int(new_id)

@@ -35,7 +35,7 @@ from router.decide.orderids import ORDER_ID
 # (lingua must know it).
 SUPPORTED: tuple[str, ...] = ("de", "fr", "en", "zh", "it", "es", "nl", "pl")
 
-MAX_CHARS = 2_000
+MAX_CHARS = 500
 RAW_SCAN_CHARS = 100_000
 MIN_WORDS = 3
 MIN_CJK = 2

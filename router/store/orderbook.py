@@ -1,8 +1,9 @@
 """The classifier's `OrderBook` and `History` over the database, read-only.
 
-One query per question: the classifier asks once per message for the
-orders it mentions (`amazon_order_id IN (...)`, served by the index on
-that column) and at most a few times about earlier contacts.  Both take an
+One query per question (each statement built once, at import): the
+classifier asks once per message for the orders it mentions
+(`amazon_order_id IN (...)`, served by the index on that column) and at
+most a few times about earlier contacts.  Both take an
 engine (a connection per question) or a connection (the pipeline reads a
 whole batch of messages through one).  Errors are
 turned into `StoreError` with the driver's first line, like the rest of
@@ -23,6 +24,34 @@ from router.store.engine import describe
 from router.store.errors import StoreError
 from router.store.schema import contacts, decisions, orders, outgoing
 
+# The statements, built once: building one costs more than running it
+# (SQLAlchemy then finds the compiled form in its cache by the same key).
+_ORDERS = sa.select(
+    orders.c.amazon_order_id, orders.c.seller_id, orders.c.fulfillment_channel,
+    orders.c.purchase_date, orders.c.order_status, orders.c.item_status,
+    orders.c.quantity,
+).where(orders.c.amazon_order_id.in_(sa.bindparam("ids", expanding=True))).order_by(
+    orders.c.amazon_order_id, orders.c.seller_id, orders.c.line_no)
+_FORWARDS = (
+    sa.select(decisions.c.contact_id)
+    .select_from(outgoing.join(decisions, decisions.c.received_id == outgoing.c.received_id))
+    .where(outgoing.c.kind == "forward",
+           outgoing.c.message_id.in_(sa.bindparam("ids", expanding=True)),
+           decisions.c.contact_id.is_not(None))
+    .order_by(outgoing.c.id.desc())
+    .limit(1)
+)
+_CONTACT_OWNER = sa.select(contacts.c.seller_id).where(contacts.c.id == sa.bindparam("id"))
+_RECENT_CONTACT = (
+    sa.select(contacts.c.id)
+    .where(contacts.c.seller_id == sa.bindparam("seller_id"),
+           contacts.c.order_id == sa.bindparam("order_id"),
+           contacts.c.last_activity_at >= sa.bindparam(
+               "since", type_=contacts.c.last_activity_at.type))
+    .order_by(contacts.c.last_activity_at.desc(), contacts.c.id.desc())
+    .limit(1)
+)
+
 
 class DbOrderBook:
     """Order facts from the `orders` table (every seller's lines)."""
@@ -34,13 +63,7 @@ class DbOrderBook:
         ids = sorted(set(order_ids))
         if not ids:
             return {}
-        query = sa.select(
-            orders.c.amazon_order_id, orders.c.seller_id, orders.c.fulfillment_channel,
-            orders.c.purchase_date, orders.c.order_status, orders.c.item_status,
-            orders.c.quantity,
-        ).where(orders.c.amazon_order_id.in_(ids)).order_by(
-            orders.c.amazon_order_id, orders.c.seller_id, orders.c.line_no)
-        rows = _read(self.engine, query, "look up orders")
+        rows = _read(self.engine, _ORDERS, {"ids": ids}, "look up orders")
         return summarise_lines(
             (r[0], r[1], r[2], r[3], r[4], r[5], int(r[6])) for r in rows)
 
@@ -62,40 +85,26 @@ class DbHistory:
         # Stored with or without angle brackets: look for both spellings.
         wanted = {normalise_message_id(m) for m in message_ids}
         wanted |= {m[1:-1] for m in wanted}
-        query = (
-            sa.select(decisions.c.contact_id)
-            .select_from(outgoing.join(decisions,
-                                       decisions.c.received_id == outgoing.c.received_id))
-            .where(outgoing.c.kind == "forward", outgoing.c.message_id.in_(sorted(wanted)),
-                   decisions.c.contact_id.is_not(None))
-            .order_by(outgoing.c.id.desc())
-            .limit(1)
-        )
-        rows = _read(self.engine, query, "look up forwards")
+        rows = _read(self.engine, _FORWARDS, {"ids": sorted(wanted)}, "look up forwards")
         return int(rows[0][0]) if rows else None
 
     def contact_owner(self, contact_id: int) -> str | None:
-        query = sa.select(contacts.c.seller_id).where(contacts.c.id == contact_id)
-        rows = _read(self.engine, query, "look up a contact")
+        rows = _read(self.engine, _CONTACT_OWNER, {"id": contact_id}, "look up a contact")
         return str(rows[0][0]) if rows else None
 
     def recent_contact(self, seller_id: str, order_id: str, since: datetime) -> int | None:
-        query = (
-            sa.select(contacts.c.id)
-            .where(contacts.c.seller_id == seller_id, contacts.c.order_id == order_id,
-                   contacts.c.last_activity_at >= since)
-            .order_by(contacts.c.last_activity_at.desc(), contacts.c.id.desc())
-            .limit(1)
-        )
-        rows = _read(self.engine, query, "look up recent contacts")
+        rows = _read(self.engine, _RECENT_CONTACT,
+                     {"seller_id": seller_id, "order_id": order_id, "since": since},
+                     "look up recent contacts")
         return int(rows[0][0]) if rows else None
 
 
-def _read(source: Engine | Connection, query: sa.Select[Any], what: str) -> list[Any]:
+def _read(source: Engine | Connection, query: sa.Select[Any], params: dict[str, Any],
+          what: str) -> list[Any]:
     try:
         if isinstance(source, Connection):
-            return list(source.execute(query).all())
+            return list(source.execute(query, params).all())
         with source.connect() as conn:
-            return list(conn.execute(query).all())
+            return list(conn.execute(query, params).all())
     except exc.DBAPIError as e:
         raise StoreError(f"cannot {what}: {describe(e)}") from None
