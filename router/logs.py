@@ -48,5 +48,5 @@ def setup_logging(style: Literal["json", "text"], level: str = "info") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Library chatter (alembic's "Context impl" lines) is not for operators.
-    for noisy in ("alembic", "aiosmtpd", "mail", "mailparser", "apscheduler"):
+    for noisy in ("alembic", "aiosmtpd", "mail", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
