@@ -47,6 +47,7 @@ from router.act.queue import (
 )
 from router.act.transports import DeliveryResult, MaildirTransport, Transport, transport_for
 from router.act.transports.base import unique
+from router.aio import first_of
 from router.config import Config
 from router.store import utcnow
 
@@ -171,7 +172,7 @@ async def run_delivery(
         else:
             delay = POLL_SECONDS if due is None else (due - utcnow()).total_seconds()
             delay = min(max(delay, MIN_IDLE_SECONDS), POLL_SECONDS)
-        await _idle(delay, stop, wake)
+        await first_of(stop, wake, timeout=delay)
     log.info("delivery stopped", extra={"event": "delivery_stopped", "owner": owner})
 
 
@@ -307,13 +308,3 @@ def _current(config: ConfigSource) -> Config:
     return config if isinstance(config, Config) else config()
 
 
-async def _idle(seconds: float, stop: asyncio.Event, wake: asyncio.Event | None) -> None:
-    """Sleep ``seconds``, or less when ``stop`` or ``wake`` is set."""
-    waiters = [asyncio.ensure_future(stop.wait())]
-    if wake is not None:
-        waiters.append(asyncio.ensure_future(wake.wait()))
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from router.aio import first_of
 from router.config import Config
 from router.pipeline.claims import claim, record_failure
 from router.pipeline.process import LeaseLost, process, process_batch
@@ -58,7 +59,7 @@ async def run_workers(engine: Engine, get_config: Callable[[], Config],
             if on_acted is not None:
                 on_acted()
             continue
-        await _wait_any(stop, wake, poll_seconds)
+        await first_of(stop, wake, timeout=poll_seconds)
 
 
 def process_safely(engine: Engine, config: Config, received_id: int, owner: str,
@@ -95,15 +96,6 @@ def process_batch_safely(engine: Engine, config: Config, ids: list[int], owner: 
         if received_id not in states:
             states[received_id] = process_safely(engine, config, received_id, owner, templates)
     return states
-
-
-async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, timeout: float) -> None:
-    waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(wake.wait())]
-    try:
-        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
 
 
 def drain(engine: Engine, config: Config, templates: Any, *, owner: str) -> dict[str, int]:

@@ -42,6 +42,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from router.aio import first_of
 from router.config import Config, ConfigError, load_config
 
 log = logging.getLogger("router.pipeline")
@@ -86,7 +87,7 @@ class WorkerProcess:
             loop.add_reader(process.sentinel, ended.set)
             try:
                 while not stop.is_set() and not ended.is_set():
-                    await _first(stop, wake, ended)
+                    await first_of(stop, wake, ended)
                     if wake.is_set():
                         wake.clear()
                         self.wake()
@@ -139,15 +140,6 @@ class WorkerProcess:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-
-
-async def _first(*events: asyncio.Event) -> None:
-    waiters = [asyncio.ensure_future(event.wait()) for event in events]
-    try:
-        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
 
 
 # --- the child ---------------------------------------------------------------
