@@ -24,13 +24,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exc
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from router.store.engine import describe
 from router.store.errors import StoreError
 from router.store.schema import received
 
-_INSERT = received.insert()
+_INSERT = received.insert().returning(received.c.id, sort_by_parameter_order=True)
 
 
 def store_received(
@@ -92,17 +92,25 @@ def store_many(engine: Engine, arrivals: Sequence[Arrival]) -> list[int]:
     """
     if not arrivals:
         return []
-    ids: list[int | None] = []
     try:
         with engine.begin() as conn:
-            for arrival in arrivals:
-                result = conn.execute(_INSERT, _row(arrival))
-                (row_id,) = result.inserted_primary_key or (None,)
-                ids.append(row_id)
+            return insert_arrivals(conn, arrivals)
     except exc.DBAPIError as e:
         raise StoreError(f"cannot store the message: {describe(e)}") from None
     except exc.SQLAlchemyError as e:
         raise StoreError(f"cannot store the message: {e}") from None
-    if any(row_id is None for row_id in ids):  # every supported backend returns the key
+
+
+def insert_arrivals(conn: Connection, arrivals: Sequence[Arrival]) -> list[int]:
+    """Insert the rows inside the caller's transaction; their ids, in order.
+
+    The one place that says what a stored message's row holds, for every
+    intake (SMTP, IMAP with its UID mark in the same transaction, ingest).
+    """
+    if not arrivals:
+        return []
+    ids = [int(row_id) for row_id in
+           conn.execute(_INSERT, [_row(arrival) for arrival in arrivals]).scalars()]
+    if len(ids) != len(arrivals):  # every supported backend returns the keys
         raise StoreError("cannot store the message: the database returned no id")
-    return [int(row_id) for row_id in ids if row_id is not None]
+    return ids
