@@ -30,7 +30,6 @@ Composition is pure (`compose_statement`: config, seller, bill, PNG bytes,
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 from collections.abc import Mapping, Sequence
@@ -50,6 +49,8 @@ from sqlalchemy.engine import Engine
 
 from router.account.billing import Bill, BillingError, Terms, exact_cpu
 from router.account.months import Month
+from router.act.compose import ComposeError, mime_boundary, plain_token
+from router.act.templates import text_environment
 from router.config.model import Config, FeeSchedule, Seller
 from router.store import begin_write, statements
 
@@ -103,10 +104,7 @@ def statement_message_id(seller_id: str, month: Month, hostname: str) -> str:
     A seller id that is no plain token (it could hold ``>`` or spaces) is
     replaced by a hash, so the Message-ID stays one valid token.
     """
-    key = seller_id
-    if not key.replace("-", "").replace("_", "").isalnum() or not key.isascii() or len(key) > 64:
-        key = hashlib.sha256(seller_id.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return f"<csba-statement-{key}-{month}@{hostname}>"
+    return f"<csba-statement-{plain_token(seller_id)}-{month}@{hostname}>"
 
 
 # --------------------------------------------------------------------------
@@ -119,13 +117,6 @@ class RenderedStatement:
     body: str
     template: str
     language: str
-
-
-def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
-    # The notices' settings (router.act.templates): plain text, strict names.
-    return jinja2.Environment(loader=loader, autoescape=False, undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                              auto_reload=True)
 
 
 class StatementTemplates:
@@ -146,10 +137,10 @@ class StatementTemplates:
             if packaged_dir is None:
                 raise StatementError(f"no templates folder with {STATEMENT_DIR}/ found")
         packaged = jinja2.FileSystemLoader(str(packaged_dir))
-        self._packaged = _environment(packaged)
+        self._packaged = text_environment(packaged)
         self._env = self._packaged
         if override_dir is not None and override_dir.is_dir():
-            self._env = _environment(jinja2.ChoiceLoader(
+            self._env = text_environment(jinja2.ChoiceLoader(
                 [jinja2.FileSystemLoader(str(override_dir)), packaged]))
 
     @classmethod
@@ -301,12 +292,10 @@ def _boundary(seed: str, msg: EmailMessage) -> str:
     It cannot occur in the parts: quoted-printable writes ``=`` as ``=3D``
     and base64 has ``=`` only as final padding; checked anyway.
     """
-    content = b"".join(part.as_bytes(policy=POLICY) for part in msg.iter_parts())
-    for attempt in range(100):
-        boundary = "=_csba_" + hashlib.sha256(f"{seed}/{attempt}".encode()).hexdigest()[:32]
-        if boundary.encode() not in content:
-            return boundary
-    raise StatementError("no MIME boundary found that the content does not contain")
+    try:
+        return mime_boundary(seed, [part.as_bytes(policy=POLICY) for part in msg.iter_parts()])
+    except ComposeError as exc:
+        raise StatementError(str(exc)) from None
 
 
 # --------------------------------------------------------------------------

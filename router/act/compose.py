@@ -86,12 +86,19 @@ class Composed:
 # Public API.
 
 
+def plain_token(text: str) -> str:
+    """`text` when it is a plain token (letters, digits, - and _, at most 64), else a hash.
+
+    What goes into one of our Message-IDs must keep it one valid token.
+    """
+    if _SAFE_KEY.fullmatch(text):
+        return text
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 def message_id_for(kind: str, key: str | int, hostname: str) -> str:
     """`<csba-KIND-KEY@HOST>`; a key that is no plain token is hashed."""
-    text = str(key)
-    if not _SAFE_KEY.fullmatch(text):
-        text = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return f"<csba-{kind}-{text}@{hostname}>"
+    return f"<csba-{kind}-{plain_token(str(key))}@{hostname}>"
 
 
 def compose_forward(config: Config, decision: Decision, original: bytes, *,
@@ -406,7 +413,7 @@ def _mime(fields: list[tuple[str, str]], text: str, text_fields: list[tuple[str,
     """
     body = canonical_original(original)
     cte, encoded_text = _encode_text(text)
-    boundary = _boundary(message_id, (body, encoded_text))
+    boundary = mime_boundary(message_id, (body, encoded_text))
     longest = max((len(line) for line in body.split(b"\r\n")), default=0)
     verbatim = longest <= MAX_LINE and b"\x00" not in body
     head = "".join(_field(name, value) for name, value in fields)
@@ -433,8 +440,11 @@ def _mime(fields: list[tuple[str, str]], text: str, text_fields: list[tuple[str,
     ))
 
 
-def _boundary(seed: str, contents: Iterable[bytes]) -> str:
-    """A boundary from `seed` that occurs in none of `contents`."""
+def mime_boundary(seed: str, contents: Iterable[bytes]) -> str:
+    """A boundary from `seed` that occurs in none of `contents`.
+
+    Derived, not random, so the same message composes to the same bytes.
+    """
     contents = list(contents)
     for attempt in range(100):
         digest = hashlib.sha256(f"{seed}/{attempt}".encode()).hexdigest()[:32]

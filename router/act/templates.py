@@ -93,7 +93,7 @@ def find_packaged_dir(candidates: Sequence[Path] = PACKAGED_CANDIDATES) -> Path:
     raise TemplateSetupError(f"no templates folder with {NOTICE_DIR}/ found (looked in {searched})")
 
 
-def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
+def text_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
     # Plain text, not HTML: no autoescaping.  trim/lstrip make block tags
     # on their own lines vanish without leaving blank lines behind.
     return jinja2.Environment(
@@ -129,11 +129,11 @@ class NoticeTemplates:
             log.warning("templates.override_dir %s is not a folder; using packaged templates",
                         override_dir, extra={"override_dir": str(override_dir)})
         packaged = jinja2.FileSystemLoader(str(self.packaged_dir))
-        self._packaged = _environment(packaged)
+        self._packaged = text_environment(packaged)
         if override_dir is not None:
             override = jinja2.FileSystemLoader(str(override_dir))
-            self._override: jinja2.Environment | None = _environment(override)
-            self._env = _environment(jinja2.ChoiceLoader([override, packaged]))
+            self._override: jinja2.Environment | None = text_environment(override)
+            self._env = text_environment(jinja2.ChoiceLoader([override, packaged]))
         else:
             self._override = None
             self._env = self._packaged
