@@ -177,7 +177,7 @@ def _collect(engine: Engine, items: Iterator[Archived | Unreadable], spool: IO[b
              now: datetime, summary: IngestSummary,
              on_unreadable: Callable[[Unreadable], None], step: OnStep) -> list[_Pending]:
     """Pass one: read everything, keep what is new, spool its bytes."""
-    from router.intake.smtp import message_id_of, strip_csba_headers
+    from router.intake.smtp import clean_message
 
     kept: dict[str, _Pending] = {}
     for item in items:
@@ -187,8 +187,7 @@ def _collect(engine: Engine, items: Iterator[Archived | Unreadable], spool: IO[b
             continue
         summary.read += 1
         step("reading", summary.read, None)
-        raw = strip_csba_headers(item.raw)
-        message_id = message_id_of(raw)
+        raw, message_id = clean_message(item.raw)
         sha256 = hashlib.sha256(raw).hexdigest()
         key = f"id:{message_id}" if message_id else f"sha256:{sha256}"
         arrival = arrival_time(raw, stored_at=None, now=now)

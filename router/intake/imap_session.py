@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import socket
 import ssl
 import threading
@@ -36,7 +35,7 @@ from router.config.model import ImapAccount
 from router.intake.imap_state import Mark, load_mark, save_mark
 from router.intake.imap_store import Fetched, store_batch
 from router.intake.imap_uids import BATCH, BATCH_BYTES, batches, uid_set
-from router.intake.smtp import message_id_of, strip_csba_headers
+from router.intake.smtp import clean_message
 from router.store import StoreError, utcnow
 
 log = logging.getLogger("router.intake.imap")
@@ -57,7 +56,6 @@ _WAKING = {b"EXISTS", b"RECENT"}
 _FATAL = {(b"BYE",), (b"NO",), (b"BAD",)}
 # Any line starting like an X-CSBA-* field (header or body): then the exact
 # header-aware stripping of router.intake.smtp runs.
-_CSBA_LINE = re.compile(rb"(?im)^x-csba-")
 
 
 class LoginRefused(Exception):
@@ -320,11 +318,10 @@ class AccountPoller:
 
     def _prepare(self, uid: int, raw: bytes, internaldate: Any) -> Fetched:
         """As the SMTP intake stores it: X-CSBA-* from outside removed, Message-ID read."""
-        if _CSBA_LINE.search(raw):  # rare: skip the header scan for everything else
-            raw = strip_csba_headers(raw)
+        raw, message_id = clean_message(raw)
         arrived = (internaldate.astimezone(UTC) if isinstance(internaldate, datetime)
                    and internaldate.tzinfo else utcnow())
-        return Fetched(uid=uid, raw=raw, arrived_at=arrived, message_id=message_id_of(raw),
+        return Fetched(uid=uid, raw=raw, arrived_at=arrived, message_id=message_id,
                        channel_ref=f"{self.account.name}:{self._uidvalidity}:{uid}")
 
     def _move(self, client: IMAPClient, caps: set[bytes], uids: list[int]) -> None:

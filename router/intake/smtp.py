@@ -101,15 +101,7 @@ def strip_csba_headers(raw: bytes) -> bytes:
     touched, folded continuations go with their field, a body line that
     merely looks like such a header stays.
     """
-    lines, body_start = _scan_header(raw)
-    kept: list[bytes] = []
-    dropping = False
-    for item in lines:
-        if item.name is not None:
-            dropping = item.name.startswith(_CSBA_PREFIX)
-        if not dropping:
-            kept.append(item.line)
-    return b"".join(kept) + raw[body_start:]
+    return clean_message(raw)[0]
 
 
 def message_id_of(raw: bytes) -> str | None:
@@ -117,9 +109,49 @@ def message_id_of(raw: bytes) -> str | None:
 
     Later stages recognise the same message arriving twice by it.
     """
-    _, body_start = _scan_header(raw)
+    return clean_message(raw)[1]
+
+
+def clean_message(raw: bytes) -> tuple[bytes, str | None]:
+    """`strip_csba_headers` and `message_id_of` from one pass over the header.
+
+    Every arriving message needs both, and intake's cost per message is what
+    a sender waits for.
+    """
+    lines, body_start = _scan_header(raw)
+    kept: list[bytes] = []
+    dropping = False
+    id_lines: list[bytes] | None = None  # the first Message-ID field, while it is read
+    id_done = False
+    for item in lines:
+        if item.name is not None:
+            dropping = item.name.startswith(_CSBA_PREFIX)
+            if id_lines is not None:
+                id_done = True
+            elif not id_done and item.name == b"message-id":
+                id_lines = []
+        if id_lines is not None and not id_done:
+            id_lines.append(item.line)
+        if not dropping:
+            kept.append(item.line)
+    cleaned = raw if len(kept) == len(lines) else b"".join(kept) + raw[body_start:]
+    return cleaned, _message_id(id_lines, raw[:body_start])
+
+
+def _message_id(id_lines: list[bytes] | None, header: bytes) -> str | None:
+    """The Message-ID value from its field's lines, blanks removed.
+
+    Plain ASCII (all real Message-IDs) is read directly; anything else goes
+    through Python's header parser, which knows encoded and 8-bit forms.
+    """
+    if id_lines is None:
+        return None
+    field = b"".join(id_lines)
+    if field.isascii():
+        text = re.sub(r"\s+", "", field.decode("ascii").split(":", 1)[1])
+        return text or None
     try:
-        value = BytesHeaderParser(policy=compat32).parsebytes(raw[:body_start]).get("Message-ID")
+        value = BytesHeaderParser(policy=compat32).parsebytes(header).get("Message-ID")
     except Exception:  # a message is accepted even when its header is unreadable
         return None
     text = re.sub(r"\s+", "", str(value)) if value is not None else ""
@@ -233,7 +265,7 @@ class IntakeHandler:
             when=arrived_at,
             eol=line_ending(raw),
         )
-        cleaned = strip_csba_headers(raw)
+        cleaned, message_id = clean_message(raw)
         mail_from = envelope.mail_from or ""
         arrival = _Arrival(
             raw=stamp + cleaned,
@@ -241,7 +273,7 @@ class IntakeHandler:
             rcpt_tos=list(envelope.rcpt_tos),
             peer=str(session.peer[0]) if isinstance(session.peer, tuple) else None,
             arrived_at=arrived_at,
-            message_id=message_id_of(cleaned),
+            message_id=message_id,
         )
         try:
             # Group commit: stored together with the messages of the other
@@ -416,6 +448,10 @@ class Sessions:
                 session.transport.abort()
 
 
+_ADDRESS_CACHE: dict[tuple[str, int], tuple[str | None, str | None]] = {}
+_ADDRESS_CACHE_SIZE = 4096
+
+
 class IntakeSMTP(SMTP):
     """aiosmtpd's SMTP with 552 5.3.4 for oversize mail and a graceful drain."""
 
@@ -434,6 +470,23 @@ class IntakeSMTP(SMTP):
             super().connection_lost(error)
         finally:
             self._sessions.discard(self)
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        """aiosmtpd's parse of a MAIL/RCPT address, remembered.
+
+        Its parser costs more than the rest of the command (it also builds a
+        class on every call), and a csba address sees the same few senders
+        and recipients over and over.  The result depends only on the text
+        and the local-part limit, so a bounded cache is exact.
+        """
+        key = (arg, self.local_part_limit)
+        found = _ADDRESS_CACHE.get(key)
+        if found is None:
+            found = super()._getaddr(arg)
+            if len(_ADDRESS_CACHE) >= _ADDRESS_CACHE_SIZE:
+                _ADDRESS_CACHE.clear()
+            _ADDRESS_CACHE[key] = found
+        return found
 
     @property
     def idle(self) -> bool:

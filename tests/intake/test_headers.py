@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import inspect
 from datetime import UTC, datetime
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 
 import pytest
 from aiosmtpd.smtp import SMTP
 
 from router.intake.smtp import (
     IntakeHandler,
+    clean_message,
     line_ending,
     message_id_of,
     received_header,
@@ -81,6 +84,31 @@ def test_message_id_is_unfolded_and_optional() -> None:
         == "<abc@example.org>"
     assert message_id_of(crlf("Subject: a\n\nMessage-ID: <in-body@x>\n")) is None
     assert message_id_of(b"") is None
+
+
+def test_message_id_fast_path_agrees_with_the_email_parser() -> None:
+    """The direct read of an ASCII field and Python's parser give the same value."""
+    samples = [
+        "Message-ID: <a@b>\nSubject: x\n\n",
+        "Subject: x\nMessage-Id:   <folded\n  -part@b>  \nTo: y\n\n",
+        "Message-ID: <first@b>\nMessage-ID: <second@b>\n\n",
+        "X-CSBA-Category: forged\nMessage-ID: <after-csba@b>\n\n",
+        "Message-ID:\n\n",
+        "Subject: =?utf-8?q?caf=C3=A9?=\nMessage-ID: <plain@b>\n\n",
+    ]
+    for text in samples:
+        raw = crlf(text)
+        expected = BytesHeaderParser(policy=compat32).parsebytes(raw).get("Message-ID")
+        expected_id = "".join(str(expected).split()) or None if expected is not None else None
+        cleaned, found = clean_message(raw)
+        assert found == expected_id, text
+        assert cleaned == strip_csba_headers(raw)
+
+
+def test_non_ascii_message_id_goes_through_the_parser() -> None:
+    raw = "Message-ID: <caf\u00e9@b>\r\n\r\n".encode()
+    assert message_id_of(raw) is not None
+    assert message_id_of(raw).startswith("<caf")  # type: ignore[union-attr]
 
 
 def test_line_ending_follows_the_message() -> None:
