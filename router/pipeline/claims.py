@@ -29,23 +29,32 @@ def claim(engine: Engine, owner: str, now: datetime, lease: timedelta,
           limit: int = 20, only_id: int | None = None) -> list[int]:
     """Lease up to `limit` waiting messages to `owner`; their ids, oldest first.
 
-    On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several processes claim side
-    by side; SQLite serialises writers with `BEGIN IMMEDIATE`.
+    The oldest claimable rows are read through the (state, id) index, so a
+    claim costs the same with ten or ten thousand messages waiting.  Those
+    among them that have used up their attempts become `failed` instead
+    (a worn-out message is met at the head of the queue, where it would be
+    claimed next).  On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several
+    processes claim side by side; SQLite serialises writers with
+    `BEGIN IMMEDIATE`.
     """
     with begin_write(engine) as conn:
-        worn = sa.select(received.c.id).where(
-            _claimable(now), received.c.attempts >= MAX_ATTEMPTS)
-        conn.execute(received.update().where(received.c.id.in_(worn)).values(
-            state="failed", lease_owner=None, lease_expires=None,
-            last_error=sa.func.coalesce(received.c.last_error,
-                                        "processing was interrupted 3 times")))
-        query = sa.select(received.c.id).where(_claimable(now)).order_by(
-            received.c.id).limit(limit)
+        query = sa.select(received.c.id, received.c.attempts).where(
+            _claimable(now)).order_by(received.c.id).limit(limit)
         if only_id is not None:
             query = query.where(received.c.id == only_id)
         if conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        ids = [row[0] for row in conn.execute(query)]
+        while True:
+            rows = conn.execute(query).all()
+            worn = [row.id for row in rows if row.attempts >= MAX_ATTEMPTS]
+            ids = [row.id for row in rows if row.attempts < MAX_ATTEMPTS]
+            if worn:
+                conn.execute(received.update().where(received.c.id.in_(worn)).values(
+                    state="failed", lease_owner=None, lease_expires=None,
+                    last_error=sa.func.coalesce(received.c.last_error,
+                                                "processing was interrupted 3 times")))
+            if ids or not worn:
+                break  # a head of worn-out rows only: look behind it
         if ids:
             conn.execute(received.update().where(received.c.id.in_(ids)).values(
                 lease_owner=owner, lease_expires=now + lease,

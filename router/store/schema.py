@@ -64,7 +64,8 @@ received = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
     _one_of("channel", RECEIVED_CHANNELS, "channel"),
     _one_of("state", RECEIVED_STATES, "state"),
-    sa.Index("ix_received_state_lease_expires", "state", "lease_expires"),
+    # The claim reads waiting messages oldest first (migration 0003).
+    sa.Index("ix_received_state_id", "state", "id"),
 )
 
 contacts = sa.Table(
