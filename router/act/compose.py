@@ -492,8 +492,11 @@ def _table(rows: Iterable[tuple[str, str]]) -> list[str]:
     width = max(len(name) for name, _ in rows) + 2
     out: list[str] = []
     for name, value in rows:
-        wrapped = textwrap.wrap(_text(value), 76 - width, break_long_words=False,
-                                break_on_hyphens=False) or [""]
+        line = _text(value)  # one line, single spaces, no blanks at either end
+        # textwrap leaves such a line alone when it fits; it costs more than
+        # the rest of the note, so it runs only for the lines that do not.
+        wrapped = [line] if len(line) <= 76 - width else textwrap.wrap(
+            line, 76 - width, break_long_words=False, break_on_hyphens=False) or [""]
         out.append(f"{name + ':':<{width}}{wrapped[0]}")
         out += [" " * width + more for more in wrapped[1:]]
     return out

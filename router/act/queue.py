@@ -169,20 +169,21 @@ def mark_sent(engine: Engine, id: int, now: datetime) -> bool:
 
 
 def mark_sent_many(engine: Engine, ids: Sequence[int], now: datetime) -> set[int]:
-    """`mark_sent` for several rows in one transaction; the ids that were pending."""
+    """`mark_sent` for several rows in one statement; the ids that were pending."""
     if not ids:
         return set()
-    done: set[int] = set()
     with engine.begin() as conn:
-        for id in ids:
-            update = (
-                outgoing.update()
-                .where(outgoing.c.id == id, outgoing.c.state == "pending")
-                .values(state="sent", sent_at=now)
-            )
-            if conn.execute(update).rowcount == 1:
-                done.add(id)
-    return done
+        return {int(row[0]) for row in conn.execute(
+            _MARK_SENT_MANY, {"ids": list(ids), "now": now})}
+
+
+_MARK_SENT_MANY = (
+    outgoing.update()
+    .where(outgoing.c.id.in_(sa.bindparam("ids", expanding=True)),
+           outgoing.c.state == "pending")
+    .values(state="sent", sent_at=sa.bindparam("now", type_=outgoing.c.sent_at.type))
+    .returning(outgoing.c.id)
+)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ log = logging.getLogger("router.pipeline")
 
 LEASE = timedelta(seconds=60)
 #: Messages claimed, decided and written together.
-BATCH = 10
+BATCH = 25
 POLL_SECONDS = 5.0
 
 

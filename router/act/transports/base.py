@@ -55,6 +55,16 @@ class DeliveryResult:
         )
 
 
+@dataclass(frozen=True)
+class Parcel:
+    """One message for `deliver_many`: the arguments of `deliver`."""
+
+    mail_from: str
+    rcpt_tos: Sequence[str]
+    raw: bytes
+    message_key: str
+
+
 class Transport(Protocol):
     """Hands one message to its recipients."""
 

@@ -3,12 +3,15 @@
 Per recipient one file, written the way Maildir readers rely on: into
 `DIR/tmp`, fsync'd, renamed into `DIR/new` (atomic: a reader never sees half
 a message), then the directory fsync'd so that the rename itself survives a
-power cut; only then is the recipient reported delivered.  Deliveries that
-run side by side (the delivery loop hands a batch of rows at once) share
-directory fsyncs: every delivery waits for one that started after its own
-renames, and one fsync covers all renames made before it began.
+power cut; only then is the recipient reported delivered.
 `Return-Path:` and `Delivered-To:` go on top, as a local delivery agent
 writes them; the message bytes follow unchanged.
+
+The delivery loop hands over a whole batch (:meth:`MaildirTransport.deliver_many`),
+delivered in one worker thread: every file is written, then the files are
+fsync'd side by side (the file system commits concurrent fsyncs together,
+so a batch costs a few disk flushes, not one per file), renamed, and
+`DIR/new` is fsync'd once for all the renames.
 
 File names are derived from the queue row (``message_key``) and the
 recipient, not from time and pid as in classic Maildir: if the process dies
@@ -23,10 +26,38 @@ import asyncio
 import hashlib
 import os
 import secrets
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
-from router.act.transports.base import DeliveryResult, Outcome, unique
+from router.act.transports.base import DeliveryResult, Outcome, Parcel, unique
+
+#: Files fsync'd at the same time within a batch.
+FSYNC_THREADS = 16
+
+_fsync_pool: ThreadPoolExecutor | None = None
+_fsync_pool_lock = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _fsync_pool
+    with _fsync_pool_lock:
+        if _fsync_pool is None:
+            _fsync_pool = ThreadPoolExecutor(FSYNC_THREADS, thread_name_prefix="maildir-fsync")
+        return _fsync_pool
+
+
+@dataclass
+class _Staged:
+    """One recipient's copy written into tmp/, not yet safe."""
+
+    parcel: int  # index into the batch
+    rcpt: str
+    tmp: Path
+    name: str
+    fd: int
 
 
 class MaildirTransport:
@@ -34,76 +65,66 @@ class MaildirTransport:
         # Resolved now: relative to the working directory at start, as the
         # config documents, whatever the process does later.
         self.directory = Path(directory).expanduser().absolute()
-        # Deliveries waiting for the next fsync of DIR/new, and the task doing them.
-        self._sync_waiting: list[asyncio.Future[None]] = []
-        self._sync_task: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
         return f"MaildirTransport({str(self.directory)!r})"
 
     async def deliver(self, mail_from: str, rcpt_tos: Sequence[str], raw: bytes, *,
                       message_key: str) -> DeliveryResult:
-        result, renamed = await asyncio.to_thread(
-            self._deliver, mail_from, rcpt_tos, raw, message_key)
-        if renamed:
-            try:
-                await self._sync_new()
-            except OSError as exc:  # the renames may not survive a power cut: retry
-                return DeliveryResult({
-                    rcpt: Outcome("temporary", _describe(exc)) if outcome.status == "ok"
-                    else outcome for rcpt, outcome in result.outcomes.items()})
+        (result,) = await self.deliver_many([Parcel(mail_from, rcpt_tos, raw, message_key)])
         return result
 
-    async def _sync_new(self) -> None:
-        """Return once an fsync of DIR/new that began after this call has finished.
+    async def deliver_many(self, parcels: Sequence[Parcel]) -> list[DeliveryResult]:
+        """Deliver several messages; one result each, in order."""
+        return await asyncio.to_thread(self.deliver_batch, parcels)
 
-        Callers arriving while one runs wait for the next, which covers them all.
-        """
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._sync_waiting.append(future)
-        if self._sync_task is None:
-            self._sync_task = asyncio.create_task(self._run_syncs())
-        await asyncio.shield(future)
-
-    async def _run_syncs(self) -> None:
-        try:
-            while self._sync_waiting:
-                batch, self._sync_waiting = self._sync_waiting, []
-                try:
-                    await asyncio.to_thread(_fsync_dir, self.directory / "new")
-                except BaseException as exc:
-                    for future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
-                    if not isinstance(exc, Exception):
-                        raise
-                    continue
-                for future in batch:
-                    if not future.done():
-                        future.set_result(None)
-        finally:
-            self._sync_task = None
-
-    def _deliver(self, mail_from: str, rcpt_tos: Sequence[str], raw: bytes,
-                 message_key: str) -> tuple[DeliveryResult, bool]:
-        """Write each recipient's file; the result, and whether any file was renamed.
-
-        DIR/new is not fsync'd here: the caller does that before reporting.
-        """
-        recipients = unique(rcpt_tos)
+    def deliver_batch(self, parcels: Sequence[Parcel]) -> list[DeliveryResult]:
+        """Blocking: write, fsync, rename every copy, then fsync DIR/new once."""
+        recipients = [unique(p.rcpt_tos) for p in parcels]
         try:
             self._ensure_dirs()
         except OSError as exc:
-            return DeliveryResult.all(recipients, "temporary", _describe(exc)), False
-        outcomes: dict[str, Outcome] = {}
+            return [DeliveryResult.all(r, "temporary", _describe(exc)) for r in recipients]
+        outcomes: list[dict[str, Outcome]] = [{} for _ in parcels]
+        seen = _read_cur(self.directory / "cur")
+        staged: list[_Staged] = []
+        try:
+            for index, (parcel, rcpts) in enumerate(zip(parcels, recipients, strict=True)):
+                for rcpt in rcpts:
+                    name = file_name(parcel.message_key, rcpt)
+                    if name in seen:
+                        outcomes[index][rcpt] = Outcome("ok")  # a reader already has it
+                        continue
+                    try:
+                        staged.append(self._stage(parcel, index, rcpt, name))
+                    except OSError as exc:  # disk full, permissions: fixable, so retry
+                        outcomes[index][rcpt] = Outcome("temporary", _describe(exc))
+            synced = list(_pool().map(_fsync_quietly, [item.fd for item in staged]))
+        finally:
+            for item in staged:
+                os.close(item.fd)
         renamed = False
-        for rcpt in recipients:
+        for item, error in zip(staged, synced, strict=True):
+            if error is None:
+                try:
+                    os.rename(item.tmp, self.directory / "new" / item.name)  # replaces a copy
+                    renamed = True
+                    outcomes[item.parcel][item.rcpt] = Outcome("ok")
+                    continue
+                except OSError as exc:
+                    error = exc
+            item.tmp.unlink(missing_ok=True)
+            outcomes[item.parcel][item.rcpt] = Outcome("temporary", _describe(error))
+        if renamed:
             try:
-                renamed |= self._write_one(mail_from, rcpt, raw, file_name(message_key, rcpt))
-                outcomes[rcpt] = Outcome("ok")
-            except OSError as exc:  # disk full, permissions: fixable, so retry
-                outcomes[rcpt] = Outcome("temporary", _describe(exc))
-        return DeliveryResult(outcomes), renamed
+                _fsync_dir(self.directory / "new")
+            except OSError as exc:  # the renames may not survive a power cut: retry
+                for found in outcomes:
+                    for rcpt, outcome in found.items():
+                        if outcome.status == "ok":
+                            found[rcpt] = Outcome("temporary", _describe(exc))
+        return [DeliveryResult({r: found[r] for r in rcpts})
+                for found, rcpts in zip(outcomes, recipients, strict=True)]
 
     def _ensure_dirs(self) -> None:
         for sub in ("tmp", "new", "cur"):
@@ -112,23 +133,19 @@ class MaildirTransport:
                 path.mkdir(parents=True, exist_ok=True)
                 _fsync_dir(path.parent)
 
-    def _write_one(self, mail_from: str, rcpt: str, raw: bytes, name: str) -> bool:
-        """Write one copy into DIR/new (the directory not yet fsync'd); False if seen."""
-        if _seen(self.directory / "cur", name):
-            return False  # delivered before, and a reader has already seen it
+    def _stage(self, parcel: Parcel, index: int, rcpt: str, name: str) -> _Staged:
+        """Write one copy into DIR/tmp; the open file is fsync'd by the caller."""
         tmp = self.directory / "tmp" / f"{name}.{os.getpid()}.{secrets.token_hex(4)}"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(envelope_headers(mail_from, rcpt, raw))
-                out.write(raw)
-                out.flush()
-                os.fsync(out.fileno())
-            os.rename(tmp, self.directory / "new" / name)  # replaces an earlier copy
+            data = memoryview(envelope_headers(parcel.mail_from, rcpt, parcel.raw) + parcel.raw)
+            while data:
+                data = data[os.write(fd, data):]
         except BaseException:
+            os.close(fd)
             tmp.unlink(missing_ok=True)
             raise
-        return True
+        return _Staged(index, rcpt, tmp, name, fd)
 
 
 def file_name(message_key: str, rcpt: str) -> str:
@@ -155,18 +172,24 @@ def _one_line(address: str) -> str:
     return "".join(c for c in address if c not in "\r\n")
 
 
-def _seen(cur: Path, name: str) -> bool:
-    """A reader moved the copy to DIR/cur: as `name`, or with its ":2,FLAGS" info.
+def _read_cur(cur: Path) -> set[str]:
+    """The names a reader has moved to DIR/cur, without their ":2,FLAGS" info.
 
-    One scan of the directory, and no pattern to compile per file (what
-    `glob` would do: it costs more than the write when cur is small).
+    One scan of the directory per batch, not one per file.
     """
-    flagged = name + ":"
     try:
         with os.scandir(cur) as entries:
-            return any(e.name == name or e.name.startswith(flagged) for e in entries)
-    except OSError:  # as glob did: an unreadable cur hides nothing from us
-        return False
+            return {entry.name.split(":", 1)[0] for entry in entries}
+    except OSError:  # an unreadable cur hides nothing from us
+        return set()
+
+
+def _fsync_quietly(fd: int) -> OSError | None:
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        return exc
+    return None
 
 
 def _fsync_dir(path: Path) -> None:
