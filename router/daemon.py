@@ -6,9 +6,10 @@ accepted message to `received` before its 250), the pipeline workers
 and outgoing mail in one transaction) and the delivery loop (router.act:
 send the `outgoing` queue by the configured transport).  They talk only
 through the database; in-memory events merely wake the next stage early.
-The workers and the delivery loop run in one child process
-(router.pipeline.workerproc), so deciding does not hold the interpreter
-lock the SMTP sessions need; the parent wakes it through a pipe.
+The workers and the delivery loop run in child processes
+(router.pipeline.workerproc, `instance.workers` of them), so deciding does
+not hold the interpreter lock the SMTP sessions need; the parent wakes them
+through pipes.
 IMAP pollers (router.intake.imap, one thread per `imap:` account) store
 like the SMTP intake and wake the pipeline the same way.  The scheduled jobs
 are the monthly statements (apscheduler, router.account.schedule), run in
@@ -46,7 +47,7 @@ from router.config import Config, ConfigError, load_config
 from router.config.model import Smtp
 from router.intake.imap import ImapPollers
 from router.intake.smtp import IntakeHandler, IntakeSMTP, Sessions
-from router.pipeline.workerproc import WorkerProcess
+from router.pipeline.workerproc import WorkerPool, worker_count
 from router.store import StoreError, open_engine, upgrade
 
 log = logging.getLogger("router.daemon")
@@ -108,7 +109,8 @@ class Daemon:
         self._stop = asyncio.Event()
         self._templates = NoticeTemplates.from_config(config)
         self._workers = workers
-        self._pipeline = WorkerProcess(path, config)  # workers and delivery, in a child
+        # Workers and delivery, in child processes.
+        self._pipeline = WorkerPool(path, config, worker_count(config))
         self._work = asyncio.Event()  # a message was stored
         self._imap = ImapPollers(engine, on_stored=self._work.set)
         # Monthly statements (router.account.schedule); the delivery loop in
@@ -205,6 +207,9 @@ class Daemon:
         if config.smtp.listen != old.smtp.listen:
             log.warning("smtp.listen changed; it takes effect at the next start",
                         extra={"event": "restart_needed", "setting": "smtp.listen"})
+        if config.instance.workers != old.instance.workers:
+            log.warning("instance.workers changed; it takes effect at the next start",
+                        extra={"event": "restart_needed", "setting": "instance.workers"})
         if config.storage_url != old.storage_url:
             log.warning("storage changed; it takes effect at the next start",
                         extra={"event": "restart_needed", "setting": "storage.url"})

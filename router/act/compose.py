@@ -31,14 +31,14 @@ from email.charset import SHORTEST, Charset
 from email.header import Header
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from router.act.templates import NoticeTemplates
 from router.config.model import Config, Region, Seller
-from router.decide.classify import Decision
-from router.decide.message import ParsedMail
-from router.decide.parse import parse_message
-from router.decide.unwrap import strip_forward_prefix, unwrap
+
+if TYPE_CHECKING:  # the classifier is loaded where messages are decided, not in intake
+    from router.decide.classify import Decision
+    from router.decide.message import ParsedMail
 
 Kind = Literal["forward", "notice", "redirect"]
 
@@ -264,6 +264,11 @@ class _Original:
 
     @classmethod
     def read(cls, raw: bytes, mail: ParsedMail | None = None) -> _Original:
+        # Imported here: `serve`'s intake process composes only statements and
+        # so never loads the parser, the unwrapper and the language models.
+        from router.decide.parse import parse_message
+        from router.decide.unwrap import strip_forward_prefix, unwrap
+
         if mail is None:
             mail = parse_message(raw)
         inquiry = unwrap(mail)

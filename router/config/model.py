@@ -37,6 +37,9 @@ class _Section(BaseModel):
 class Instance(_Section):
     hostname: str = Field(default_factory=socket.getfqdn)
     data_dir: Path = Path("./var")
+    # Pipeline processes of `serve` (deciding, acting, delivering); None: one
+    # per CPU, at most 4.  An addition to the contract's config shape.
+    workers: int | None = Field(default=None, ge=1, le=64)
 
     @field_validator("hostname")
     @classmethod
