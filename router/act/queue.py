@@ -164,7 +164,7 @@ def mark_sent(engine: Engine, id: int, now: datetime) -> bool:
         .where(outgoing.c.id == id, outgoing.c.state == "pending")
         .values(state="sent", sent_at=now)
     )
-    with engine.begin() as conn:
+    with begin_write(engine) as conn:
         return conn.execute(update).rowcount == 1
 
 
@@ -172,7 +172,7 @@ def mark_sent_many(engine: Engine, ids: Sequence[int], now: datetime) -> set[int
     """`mark_sent` for several rows in one statement; the ids that were pending."""
     if not ids:
         return set()
-    with engine.begin() as conn:
+    with begin_write(engine) as conn:
         return {int(row[0]) for row in conn.execute(
             _MARK_SENT_MANY, {"ids": list(ids), "now": now})}
 
@@ -262,7 +262,7 @@ def mark_dead(
         .where(outgoing.c.id == id, outgoing.c.state == "pending")
         .values(**values)
     )
-    with engine.begin() as conn:
+    with begin_write(engine) as conn:
         return conn.execute(update).rowcount == 1
 
 

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Engine
 
-from router.store.engine import describe
+from router.store.engine import begin_write, describe
 from router.store.errors import StoreError
 from router.store.schema import received
 
@@ -93,7 +93,7 @@ def store_many(engine: Engine, arrivals: Sequence[Arrival]) -> list[int]:
     if not arrivals:
         return []
     try:
-        with engine.begin() as conn:
+        with begin_write(engine) as conn:
             return insert_arrivals(conn, arrivals)
     except exc.DBAPIError as e:
         raise StoreError(f"cannot store the message: {describe(e)}") from None
