@@ -253,8 +253,20 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def ready(log: str, intake_only: bool) -> bool:
+    """serve listens and, unless intake-only, every pipeline process has started its loops.
+
+    The load measures a running daemon, not its start: the children import
+    and load the language models for a few seconds after "listening".
+    """
+    if '"listening"' not in log:
+        return False
+    started = log.count('"event": "worker_started"')
+    return intake_only or 0 < started <= log.count('"event": "delivery_started"')
+
+
 def bench_serve(directory: Path, messages: list[tuple[str, bytes]], sessions: int,
-                intake_only: bool = False) -> Served:
+                intake_only: bool = False, spy_path: Path | None = None) -> Served:
     port = free_port()
     (directory / "router.yaml").write_text(router_config(port), encoding="utf-8")
     (directory / "orders.txt").write_text(orders_report(len(messages)), encoding="utf-8")
@@ -269,15 +281,25 @@ def bench_serve(directory: Path, messages: list[tuple[str, bytes]], sessions: in
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL, stderr=log)
     try:
-        wait_for(lambda: '"listening"' in log_path.read_text(), START_TIMEOUT,
-                 f"serve listening (see {log_path})")
+        wait_for(lambda: ready(log_path.read_text(), intake_only), START_TIMEOUT,
+                 f"serve ready (see {log_path})")
         new = directory / "var" / "outbox" / "new"
+        spy = None
+        if spy_path is not None:  # sample every process of serve while the load runs
+            spy = subprocess.Popen(
+                [str(Path(sys.executable).parent / "py-spy"), "record",
+                 *os.environ.get("SPY_ARGS", "--gil --subprocesses").split(), "--rate", "250", "--format", "raw", "--nonblocking",
+                 "--output", str(spy_path), "--pid", str(serve.pid)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         load = send_load(port, messages, sessions)
         if not intake_only:
             wait_for(lambda: new.is_dir() and len(os.listdir(new)) >= len(messages),
                      DRAIN_TIMEOUT, "every forward in outbox/new")
         delivered = time.monotonic() - load.started
         rss = peak_rss_kb(serve.pid)
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+            spy.wait(60)
         serve.send_signal(signal.SIGTERM)
         status = serve.wait(120)
     finally:
@@ -430,6 +452,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--intake-only", action="store_true",
                         help="diagnosis: run serve --intake-only (accept rate without the "
                              "pipeline competing for the CPU); no delivery figures")
+    parser.add_argument("--spy", type=Path, metavar="FILE",
+                        help="diagnosis: record serve and its children with py-spy (raw "
+                             "collapsed stacks, only samples holding the GIL) into FILE")
     parser.add_argument("--sink", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.sink is not None:
@@ -449,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
 
     directory = Path(tempfile.mkdtemp(prefix="csba-smtp-load-"))
     try:
-        served = bench_serve(directory, messages, args.sessions, args.intake_only)
+        served = bench_serve(directory, messages, args.sessions, args.intake_only, args.spy)
     finally:
         if args.keep:
             print(f"kept: {directory}")
