@@ -288,7 +288,8 @@ def bench_serve(directory: Path, messages: list[tuple[str, bytes]], sessions: in
         if spy_path is not None:  # sample every process of serve while the load runs
             spy = subprocess.Popen(
                 [str(Path(sys.executable).parent / "py-spy"), "record",
-                 *os.environ.get("SPY_ARGS", "--gil --subprocesses").split(), "--rate", "250", "--format", "raw", "--nonblocking",
+                 *os.environ.get("SPY_ARGS", "--gil --subprocesses").split(),
+                 "--rate", "250", "--format", "raw", "--nonblocking",
                  "--output", str(spy_path), "--pid", str(serve.pid)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         load = send_load(port, messages, sessions)
@@ -454,7 +455,8 @@ def main(argv: list[str] | None = None) -> int:
                              "pipeline competing for the CPU); no delivery figures")
     parser.add_argument("--spy", type=Path, metavar="FILE",
                         help="diagnosis: record serve and its children with py-spy (raw "
-                             "collapsed stacks, only samples holding the GIL) into FILE")
+                             "collapsed stacks) into FILE; py-spy's sampling options come "
+                             "from $SPY_ARGS (default '--gil --subprocesses')")
     parser.add_argument("--sink", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.sink is not None:
