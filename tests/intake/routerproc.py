@@ -143,6 +143,80 @@ class Router:
     def signal(self, signum: int) -> None:
         self.proc.send_signal(signum)
 
+    def records(self, event: str) -> list[dict[str, Any]]:
+        """Every log record of this event so far (those already read from stderr)."""
+        found = []
+        for line in list(self.lines):
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and record.get("event") == event:
+                found.append(record)
+        return found
+
+    def descendants(self) -> list[int]:
+        """Pids of the processes this router started (its pipeline children), from /proc."""
+        found: list[int] = []
+        todo = [self.proc.pid]
+        while todo:
+            parent = todo.pop()
+            try:
+                tasks = list(Path(f"/proc/{parent}/task").iterdir())
+            except OSError:  # gone meanwhile
+                continue
+            for task in tasks:
+                try:
+                    children = (task / "children").read_text().split()
+                except OSError:
+                    continue
+                for child in map(int, children):
+                    if child not in found:
+                        found.append(child)
+                        todo.append(child)
+        return found
+
+    def kill_main(self, timeout: float = WAIT) -> list[int]:
+        """SIGKILL the main `serve` process only, as `kill -9 PID` does.
+
+        Its pipeline children see their pipe close and stop as on SIGTERM:
+        the batch in hand is finished.  Returns their pids once every process
+        is gone (the log reached its end).
+        """
+        children = self.descendants()
+        assert children, f"the router has no pipeline process:\n{self.log}"
+        self.proc.kill()
+        self._all_ended(timeout)
+        return children
+
+    def kill_all(self, timeout: float = WAIT) -> list[int]:
+        """SIGKILL the daemon and every process it started, as a power cut would.
+
+        `proc.kill()` alone ends only the main process: its pipeline children
+        see their pipe close and stop gracefully (finishing the batch in
+        hand), which is no crash for them.  Here they die where they stand,
+        mid-decision or mid-delivery.  Returns the children's pids once every
+        process is gone: each held this router's stderr, so the log reaching
+        its end proves it.
+        """
+        children = self.descendants()
+        assert children, f"the router has no pipeline process to kill:\n{self.log}"
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.kill()
+        self._all_ended(timeout)
+        return children
+
+    def _all_ended(self, timeout: float) -> None:
+        """Wait for the main process and for the end of the log (every process gone)."""
+        self.proc.wait(timeout)
+        self._reader.join(timeout)
+        if self._reader.is_alive():
+            pytest.fail(f"a process of the killed router still writes its log:\n{self.log}")
+
     def wait(self, timeout: float = WAIT) -> int:
         code = self.proc.wait(timeout)
         self._reader.join(timeout)

@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import socket
 import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
-from router.store import open_engine
+from router.act.delivery import LEASE as DELIVERY_LEASE
+from router.store import open_engine, outgoing, received, utcnow
+from tests.conftest import _pg_schema_url
 from tests.intake.routerproc import Router, config_text
 from tests.pipeline.test_process import forward
 
@@ -118,3 +123,111 @@ def wait_until(done: Callable[[], bool], timeout: float, what: str,
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {timeout}s: {what}")
         time.sleep(interval)
+
+
+# --- several daemons, PostgreSQL, crashes ------------------------------------
+
+#: config/router.yaml's storage and transport lines, as `config_text` replaces them.
+STORAGE_LINE = r"url: sqlite:///\./var/router\.db"
+TRANSPORT_LINE = r"transport: maildir://\./var/outbox"
+
+
+def pipeline_processes(count: int) -> dict[str, str]:
+    """A `config_text` extra: `instance.workers`, the pipeline processes of a daemon.
+
+    Fixed by the crash tests, so that their cost and what a crash can leave
+    in flight do not depend on the machine's number of CPUs.
+    """
+    return {r"(?m)^instance:$": f"instance:\n  workers: {count}"}
+
+
+@pytest.fixture
+def pg_url(pg_database: str) -> str:
+    """A storage URL on the machine's PostgreSQL: an empty schema of its own."""
+    return _pg_schema_url(pg_database)
+
+
+@pytest.fixture
+def daemons() -> Iterator[list[Router]]:
+    """Every daemon a test starts; each is stopped at the end, whatever happened."""
+    started: list[Router] = []
+    try:
+        yield started
+    finally:
+        for router in started:
+            router.close()
+
+
+def db_scalar(url: str, query: sa.Select) -> int:
+    """One number from the database at `url` (a fresh engine: the daemons may be gone)."""
+    engine = open_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(query) or 0)
+    finally:
+        engine.dispose()
+
+
+def wait_pipeline_ready(router: Router, timeout: float = 60.0) -> None:
+    """Wait until every pipeline process the router started runs its loops.
+
+    `listening` comes from the main process; its pipeline processes start
+    deciding only after loading their models (`delivery_started`, one per
+    process, named `host:pid`).
+    """
+    def ready() -> bool:
+        pids = {int(r["pid"]) for r in router.records("worker_started")}
+        owners = {str(r["owner"]) for r in router.records("delivery_started")}
+        return bool(pids) and all(any(o.endswith(f":{pid}") for o in owners) for pid in pids)
+
+    wait_until(ready, timeout, f"the pipeline processes of {router.config} running",
+               interval=0.05)
+
+
+def owners_of(router: Router, pids: Collection[int]) -> set[str]:
+    """The lease owner names a (killed) router's pipeline processes used.
+
+    A pipeline process names itself `host:pid` (`delivery_started` logs it);
+    the pids of the killed children are added in case one died before it
+    logged the line.
+    """
+    host = socket.gethostname()
+    return ({str(r["owner"]) for r in router.records("delivery_started")}
+            | {f"{host}:{pid}" for pid in pids})
+
+
+def expire_dead_leases(url: str, owners: Collection[str], killed_at: datetime
+                       ) -> tuple[int, int]:
+    """Stand in for the passing of time after a crash, for the dead processes only.
+
+    Those held leases on the messages they had claimed (owner `owners`) and
+    on the outgoing rows they were delivering: a claim moves `next_try_at`
+    one delivery lease ahead, so a row the dead claimed before `killed_at`
+    is pending and due no later than `killed_at` + that lease.  In
+    production another daemon takes them over when they expire; the test
+    moves the expiry into the past instead of waiting minutes.  A daemon
+    still running keeps its own leases: its message leases carry its name,
+    and its outgoing claims since the kill end later than the bound (call
+    this when its deliveries claimed before the kill are over).
+    Returns how many received and outgoing rows were released.
+    """
+    now = utcnow()
+    past = now - timedelta(seconds=1)
+    engine = open_engine(url)
+    try:
+        with engine.begin() as conn:
+            messages = conn.execute(received.update().where(
+                received.c.state == "received", received.c.lease_owner.in_(list(owners)),
+                received.c.lease_expires.is_not(None)).values(lease_expires=past)).rowcount
+            mails = conn.execute(outgoing.update().where(
+                outgoing.c.state == "pending", outgoing.c.next_try_at > now,
+                outgoing.c.next_try_at <= killed_at + DELIVERY_LEASE).values(
+                next_try_at=past)).rowcount
+    finally:
+        engine.dispose()
+    return messages, mails
+
+
+def decided_ids(router: Router) -> list[int]:
+    """The received ids this router's pipeline logged as decided (committed)."""
+    return [int(r["id"]) for r in router.records("decided")]
