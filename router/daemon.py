@@ -49,6 +49,7 @@ from router.intake.imap import ImapPollers
 from router.intake.smtp import IntakeHandler, IntakeSMTP, Sessions
 from router.pipeline.workerproc import WorkerPool, worker_count
 from router.store import StoreError, open_engine, upgrade
+from router.store.engine import prefer_writes
 
 log = logging.getLogger("router.daemon")
 
@@ -77,6 +78,8 @@ def serve(config_path: Path, *, workers: bool = True) -> int:
     except StoreError as exc:
         _say(str(exc))
         return EXIT_FAILURE
+    # Intake's commits go before the pipeline's: senders are waiting.
+    prefer_writes(engine)
     try:
         upgrade(engine)
         return asyncio.run(Daemon(config_path, config, engine, tls, workers=workers).run())

@@ -95,34 +95,68 @@ class WriteGate:
     threads of one process) makes each writer wait its turn and wake as
     soon as the lock is free.  Writers that do not use it (another program)
     still meet SQLite's own lock, so it is an aid, never needed for safety.
+
+    Intake goes first (`urgent`, see `prefer_writes`): a sender waits for
+    its 250 while a stored message can wait for its decision.  An urgent
+    writer holds a shared lock on a second file while it waits and writes;
+    the others take that file exclusively for a moment before they queue,
+    so they do not start a transaction while intake has one pending.
     """
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self.urgent = False
         self._thread_lock = threading.RLock()
         self._depth = 0
-        self._fd: int | None = None
+        self._fds: dict[str, int] = {}
 
     @contextmanager
     def held(self) -> Iterator[None]:
         with self._thread_lock:
             if self._depth == 0:
-                self._lock_file()
+                self._acquire()
             self._depth += 1
             try:
                 yield
             finally:
                 self._depth -= 1
-                if self._depth == 0 and self._fd is not None:
-                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+                if self._depth == 0:
+                    self._release()
 
-    def _lock_file(self) -> None:
-        if self._fd is None:
+    def _acquire(self) -> None:
+        first = self._fd(".write-first")
+        if first is not None:
+            if self.urgent:
+                fcntl.flock(first, fcntl.LOCK_SH)  # held until our write is done
+            else:
+                fcntl.flock(first, fcntl.LOCK_EX)  # waits while intake has a write pending
+                fcntl.flock(first, fcntl.LOCK_UN)
+        gate = self._fd(".write-lock")
+        if gate is not None:
+            fcntl.flock(gate, fcntl.LOCK_EX)
+
+    def _release(self) -> None:
+        for fd in self._fds.values():
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _fd(self, suffix: str) -> int | None:
+        if suffix not in self._fds:
             try:
-                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                self._fds[suffix] = os.open(self.path + suffix,
+                                            os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             except OSError:
-                return  # a read-only directory: SQLite's own lock still holds
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
+                return None  # a read-only directory: SQLite's own lock still holds
+        return self._fds[suffix]
+
+
+def prefer_writes(engine: Engine) -> None:
+    """This process's writes on `engine` go before those of other processes.
+
+    For `serve`'s intake; a no-op on PostgreSQL, whose row locks need no gate.
+    """
+    gate = _GATES.get(engine)
+    if gate is not None:
+        gate.urgent = True
 
 
 #: The gate of each SQLite engine on a file (none for PostgreSQL or :memory:).
@@ -159,7 +193,7 @@ def _sqlite_engine(url: URL) -> Engine:
             raise StoreError(f"cannot create the directory for {database}: {e}") from None
     engine = sa.create_engine(url)
     if database and database != ":memory:" and not database.startswith("file:"):
-        _GATES[engine] = WriteGate(f"{database}.write-lock")
+        _GATES[engine] = WriteGate(database)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
