@@ -29,6 +29,7 @@ from router.config import Config
 from router.pipeline.claims import claim, record_failure
 from router.pipeline.process import LeaseLost, process, process_batch
 from router.store import utcnow
+from router.store.engine import intake_busy
 
 log = logging.getLogger("router.pipeline")
 
@@ -36,6 +37,8 @@ LEASE = timedelta(seconds=60)
 #: Messages claimed, decided and written together.
 BATCH = 25
 POLL_SECONDS = 5.0
+#: Pause between batches while intake is busy (SQLite: see `intake_busy`).
+BURST_PAUSE_SECONDS = 0.5
 
 
 async def run_workers(engine: Engine, get_config: Callable[[], Config],
@@ -46,6 +49,11 @@ async def run_workers(engine: Engine, get_config: Callable[[], Config],
     """Process messages until `stop` is set; finish the one in hand first."""
     while not stop.is_set():
         wake.clear()
+        if intake_busy(engine, BURST_PAUSE_SECONDS):
+            # A burst is arriving (our last write waited for intake's): leave
+            # the CPU and the database to the SMTP sessions for a moment.
+            # What is stored is safe; it is decided when the burst eases.
+            await first_of(stop, timeout=BURST_PAUSE_SECONDS)
         try:
             ids = await asyncio.to_thread(claim, engine, owner, utcnow(), LEASE, BATCH)
         except Exception:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,7 +64,7 @@ def open_engine(url: str) -> Engine:
 
 
 @contextmanager
-def begin_write(engine: Engine) -> Iterator[Connection]:
+def begin_write(engine: Engine, *, durable: bool = True) -> Iterator[Connection]:
     """A transaction that intends to write, with its lock taken up front.
 
     On SQLite a deferred transaction that first reads and then writes fails
@@ -73,13 +74,37 @@ def begin_write(engine: Engine) -> Iterator[Connection]:
     read-then-write work such as claiming queue items, and for every write
     of the daemon (see `WriteGate`).  On PostgreSQL it is an ordinary
     transaction.
+
+    ``durable=False`` is for writes that may be lost in a power cut without
+    harm (a lease: lost, the row is simply claimable again).  On SQLite it
+    commits without an fsync (``synchronous=NORMAL`` in WAL mode: the
+    database stays consistent, and the next durable commit's fsync covers
+    it), so the write gate is held for microseconds instead of a disk flush.
     """
     gate = _GATES.get(engine)
     with gate.held() if gate is not None else _nothing():
         with engine.connect() as conn:
-            conn.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
-            with conn.begin():
-                yield conn
+            sqlite = engine.dialect.name == "sqlite"
+            if sqlite:
+                _synchronous(conn, "FULL" if durable else "NORMAL")
+            try:
+                conn.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
+                with conn.begin():
+                    yield conn
+            finally:
+                if sqlite and not durable:
+                    try:
+                        _synchronous(conn, "FULL")
+                    except Exception:
+                        conn.invalidate()  # never back in the pool without its fsyncs
+                        raise
+
+
+def _synchronous(conn: Connection, level: str) -> None:
+    """Set SQLite's `synchronous` outside any transaction (the driver's own call)."""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"PRAGMA synchronous = {level}")
 
 
 class WriteGate:
@@ -106,6 +131,7 @@ class WriteGate:
     def __init__(self, path: str) -> None:
         self.path = path
         self.urgent = False
+        self.gave_way_at = float("-inf")  # when a write of ours last waited for intake
         self._thread_lock = threading.RLock()
         self._depth = 0
         self._fds: dict[str, int] = {}
@@ -129,7 +155,11 @@ class WriteGate:
             if self.urgent:
                 fcntl.flock(first, fcntl.LOCK_SH)  # held until our write is done
             else:
-                fcntl.flock(first, fcntl.LOCK_EX)  # waits while intake has a write pending
+                try:
+                    fcntl.flock(first, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:  # intake has a write pending: wait for it
+                    self.gave_way_at = time.monotonic()
+                    fcntl.flock(first, fcntl.LOCK_EX)
                 fcntl.flock(first, fcntl.LOCK_UN)
         gate = self._fd(".write-lock")
         if gate is not None:
@@ -147,6 +177,16 @@ class WriteGate:
             except OSError:
                 return None  # a read-only directory: SQLite's own lock still holds
         return self._fds[suffix]
+
+
+def intake_busy(engine: Engine, within: float) -> bool:
+    """A write of this process had to wait for intake less than `within` seconds ago.
+
+    The pipeline reads it as "a burst is arriving" and pauses between
+    batches.  Always False on PostgreSQL (no gate).
+    """
+    gate = _GATES.get(engine)
+    return gate is not None and time.monotonic() - gate.gave_way_at < within
 
 
 def prefer_writes(engine: Engine) -> None:

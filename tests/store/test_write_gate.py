@@ -52,6 +52,10 @@ def test_intake_waiting_goes_before_a_pipeline_writer(tmp_path: Path) -> None:
     worker.join(10)
     urgent.join(10)
     assert order == ["first", "intake", "pipeline"]
+    # The pipeline's gate remembers that it gave way (the workers then pause
+    # between batches while a burst arrives); intake's never does.
+    assert time.monotonic() - pipeline.gave_way_at < 10
+    assert intake.gave_way_at == float("-inf")
 
 
 def test_one_writer_at_a_time_and_reentrant(tmp_path: Path) -> None:
@@ -74,3 +78,27 @@ def test_one_writer_at_a_time_and_reentrant(tmp_path: Path) -> None:
         thread.join(20)
     assert len(peak) == 100
     assert max(peak) == 1
+
+
+def test_a_lease_write_skips_the_fsync_and_leaves_the_connection_durable(
+        tmp_path: Path) -> None:
+    """`durable=False` runs at synchronous=NORMAL; the pooled connection is FULL again after."""
+    import sqlalchemy as sa
+
+    from router.store import begin_write, open_engine
+
+    engine = open_engine(f"sqlite:///{tmp_path / 'router.db'}")
+    engine.pool.dispose()
+    try:
+        with begin_write(engine, durable=False) as conn:
+            inside = conn.exec_driver_sql("PRAGMA synchronous").scalar()
+            conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+        with engine.connect() as conn:  # the same pooled connection
+            after = conn.exec_driver_sql("PRAGMA synchronous").scalar()
+            rows = conn.execute(sa.text("SELECT count(*) FROM t")).scalar()
+        with begin_write(engine) as conn:
+            durable = conn.exec_driver_sql("PRAGMA synchronous").scalar()
+    finally:
+        engine.dispose()
+    assert (inside, after, durable) == (1, 2, 2)  # NORMAL, then FULL, FULL
+    assert rows == 0
