@@ -29,10 +29,7 @@ def decision(ctx: Context, outcome: Outcome, rule: str, hits: list[str], misses:
     region = _region(ctx, evidence)
     language = _language(ctx, seller, region, evidence)
     evidence.extend(ctx.unwrapped.evidence)
-    text = " ".join(ctx.unwrapped.inquiry_text.split())
-    if len(text) > INQUIRY_EXCERPT:
-        text = text[: INQUIRY_EXCERPT - 1] + "…"
-    evidence.append(Evidence("inquiry", text, ctx.unwrapped.style))
+    evidence.append(Evidence("inquiry", excerpt(ctx.unwrapped.inquiry_text), ctx.unwrapped.style))
     # Orders are looked up only where they can matter: not for automatic
     # mail nor unknown senders, which are decided before any order.
     order_id = None
@@ -60,6 +57,21 @@ def decision(ctx: Context, outcome: Outcome, rule: str, hits: list[str], misses:
         order_id=order_id,
         notes=tuple(notes),
     )
+
+
+def excerpt(text: str) -> str:
+    """The text on one line, cut to INQUIRY_EXCERPT characters.
+
+    Joining a prefix's words gives a prefix of the whole text's line (its
+    last word may be cut short), so a prefix is enough where it already
+    gives more than the excerpt holds.
+    """
+    line = " ".join(text[: 2 * INQUIRY_EXCERPT].split())
+    if len(line) <= INQUIRY_EXCERPT and len(text) > 2 * INQUIRY_EXCERPT:
+        line = " ".join(text.split())
+    if len(line) > INQUIRY_EXCERPT:
+        line = line[: INQUIRY_EXCERPT - 1] + "…"
+    return line
 
 
 def _region(ctx: Context, evidence: list[Evidence]) -> str | None:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from router.decide.message import Envelope, Evidence, ParsedMail
+from router.decide.vocabulary import alternation
 
 # More Received: headers than this means the message is looping between
 # mail systems (RFC 5321 section 6.3 suggests a limit of at least 100 for
@@ -352,7 +353,7 @@ def _report(mail: ParsedMail, _env: Envelope, _own: str | None) -> list[Evidence
     ctype = mail.header("Content-Type") or ""
     top = _first_token(ctype)
     if top == "multipart/report":
-        match = re.search(r"report-type\s*=\s*\"?([\w.-]+)", ctype, re.IGNORECASE)
+        match = _REPORT_TYPE.search(ctype)
         kind = f"report-type={match.group(1).lower()}" if match else "no report-type"
         out.append(Evidence("report", f"multipart/report; {kind}", "header"))
     elif top in REPORT_PART_TYPES:
@@ -376,7 +377,7 @@ def _null_sender(mail: ParsedMail, envelope: Envelope, _own: str | None) -> list
     # only the topmost one is ours to trust, and it is there only when the
     # message was stored by a delivery agent (ingest, IMAP).
     return_path = mail.header("Return-Path")
-    if return_path is not None and re.fullmatch(r"\s*<\s*>\s*", return_path):
+    if return_path is not None and _NULL_PATH.fullmatch(return_path):
         out.append(Evidence("null-sender", "Return-Path: <>", "header"))
     return out
 
@@ -463,6 +464,8 @@ def _normalise(text: str) -> str:
     Accents are dropped because responders and mangled encodings write
     "Reponse automatique" as often as "Réponse automatique".
     """
+    if text.isascii():  # nothing to decompose, no combining mark
+        return " ".join(text.casefold().split())
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(bare.casefold().split())
@@ -472,30 +475,49 @@ def _phrase_regex(phrase: str) -> str:
     return r"\s*".join(re.escape(word) for word in _normalise(phrase).split())
 
 
-def _compile_subjects(
-    tables: dict[str, SubjectTable],
-) -> list[tuple[str, str, re.Pattern[str]]]:
-    compiled = []
+# What may stand before a subject phrase: a bracket ("[Automatyczna
+# odpowiedź] ...") and spaces.
+_SUBJECT_LEAD = r"\[?\s*"
+
+
+def _subject_bodies(tables: dict[str, SubjectTable]) -> list[tuple[str, str, str]]:
+    """(language, phrase, regex after the lead) of every subject phrase, in table order."""
+    bodies = []
     for lang, table in tables.items():
         for phrase in table.prefixes:
-            regex = r"\[?\s*" + _phrase_regex(phrase) + r"\s*(?:[:\]]|$)"
-            compiled.append((lang, phrase, re.compile(regex)))
+            bodies.append((lang, phrase, _phrase_regex(phrase) + r"\s*(?:[:\]]|$)"))
         for phrase in table.fixed:
-            regex = r"\[?\s*" + _phrase_regex(phrase) + r"(?!\w)"
-            compiled.append((lang, phrase, re.compile(regex)))
-    return compiled
+            bodies.append((lang, phrase, _phrase_regex(phrase) + r"(?!\w)"))
+    return bodies
 
 
-_SUBJECT_PATTERNS = _compile_subjects(SUBJECTS)
+def _one_pattern(bodies: list[tuple[str, str, str]]) -> re.Pattern[str]:
+    """Every subject phrase in one pattern, matched at the start, a numbered group each.
+
+    An alternation takes the first alternative that matches, as a loop over
+    the phrases in table order would, in one call instead of one per phrase.
+    The lead is matched once for all: every phrase starts with a letter,
+    neither a bracket nor a space, so there is only one way to match the
+    lead before any phrase, and the lead in each alternative would find
+    the same.  The phrases then form a trie (see `vocabulary.alternation`).
+    """
+    assert all(not _normalise(phrase).startswith("[") for _, phrase, _ in bodies)
+    return re.compile(_SUBJECT_LEAD + alternation(
+        [(f"s{n}", body) for n, (_, _, body) in enumerate(bodies)]))
+
+
+_SUBJECT_BODIES = _subject_bodies(SUBJECTS)
+_SUBJECT_PATTERN = _one_pattern(_SUBJECT_BODIES)
 _ANYWHERE = tuple(_normalise(p) for p in SUBJECT_ANYWHERE)
 
 
 def match_subject(subject: str) -> tuple[str, str] | None:
     """(language, phrase) of the automatic subject phrase found, or None."""
     text = _normalise(subject)
-    for lang, phrase, pattern in _SUBJECT_PATTERNS:
-        if pattern.match(text):
-            return lang, phrase
+    match = _SUBJECT_PATTERN.match(text)
+    if match is not None and match.lastgroup is not None:
+        lang, phrase, _ = _SUBJECT_BODIES[int(match.lastgroup[1:])]
+        return lang, phrase
     for phrase in _ANYWHERE:
         if phrase in text:
             return "any", phrase
@@ -504,17 +526,27 @@ def match_subject(subject: str) -> tuple[str, str] | None:
 
 # --- small helpers -------------------------------------------------------
 
+# Compiled once: `re.search(string, ...)` looks its pattern up in the re
+# module's cache on every call, and these run for every message.
+_REPORT_TYPE = re.compile(r"report-type\s*=\s*\"?([\w.-]+)", re.IGNORECASE)
+_NULL_PATH = re.compile(r"\s*<\s*>\s*")
+_TOKEN_END = re.compile(r"[;(\s]")
+_ANGLE_LOCAL = re.compile(r"<\s*([^<>@\s]+)@[^<>]*>")
+_BARE_LOCAL = re.compile(r"([^\s<>\"'(),;:@]+)@")
+_EMPTY_ANGLE = re.compile(r"<\s*>\s*$")
+_ID_DOMAIN = re.compile(r"@([^>@\s]+)>?\s*$")
+
 
 def _first_token(value: str) -> str:
     """Lower-case value before any ';' parameter or comment."""
-    return re.split(r"[;(\s]", value.strip(), maxsplit=1)[0].lower()
+    return _TOKEN_END.split(value.strip(), maxsplit=1)[0].lower()
 
 
 def _local_part(value: str) -> str | None:
     """Local part of the first address in a header value, lower-case."""
-    match = re.search(r"<\s*([^<>@\s]+)@[^<>]*>", value)
+    match = _ANGLE_LOCAL.search(value)
     if match is None:
-        match = re.search(r"([^\s<>\"'(),;:@]+)@", value)
+        match = _BARE_LOCAL.search(value)
     if match is None:
         # A bare "MAILER-DAEMON" with no domain.
         bare = value.strip().strip("<>").strip().lower()
@@ -524,11 +556,11 @@ def _local_part(value: str) -> str | None:
 
 def _is_empty_address(value: str) -> bool:
     """`From: MAILER DAEMON <>`: a header address that is the null path."""
-    return re.search(r"<\s*>\s*$", value) is not None
+    return _EMPTY_ANGLE.search(value) is not None
 
 
 def _message_id_domain(message_id: str) -> str | None:
-    match = re.search(r"@([^>@\s]+)>?\s*$", message_id.strip())
+    match = _ID_DOMAIN.search(message_id.strip())
     return match.group(1).lower().rstrip(".") if match else None
 
 

@@ -177,8 +177,11 @@ def _contact_tags(mail: ParsedMail) -> list[int]:
         for value in message.header_all("X-CSBA-Contact"):
             if value.strip().isdigit():
                 tags.setdefault(int(value.strip()), None)
-        for match in _CONTACT_TAG.finditer(message.text):
-            tags.setdefault(int(match.group(1)), None)
+        # The case-insensitive pattern is tried at every position of the
+        # text; a tag needs "contact", which one lower-casing pass rules out.
+        if "contact" in message.text.lower():
+            for match in _CONTACT_TAG.finditer(message.text):
+                tags.setdefault(int(match.group(1)), None)
     return list(tags)
 
 

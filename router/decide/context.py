@@ -17,10 +17,10 @@ the customer's, as the contract says.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
+from typing import Any, Generic, TypeVar, overload
 
 from router.config.model import Config, Seller
 from router.decide.facts import History, OrderBook, OrderFacts
@@ -37,6 +37,35 @@ from router.decide.vocabulary import normalise, own_words
 PHRASE_SCAN_CHARS = 20_000
 # Attached messages are followed this deep (a forward of a forward...).
 MAX_ATTACHED_DEPTH = 5
+
+
+T = TypeVar("T")
+
+
+class once(Generic[T]):
+    """A property computed on first use and then kept in the instance.
+
+    Like `functools.cached_property`, which in Python 3.11 also takes a lock
+    shared by all instances on every first use; a Context is used by one
+    thread only.
+    """
+
+    def __init__(self, func: Callable[[Any], T]) -> None:
+        self.func = func
+        self.name = func.__name__
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any] | None = None) -> once[T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type[Any] | None = None) -> T: ...
+
+    def __get__(self, instance: object | None, owner: type[Any] | None = None) -> T | once[T]:
+        if instance is None:
+            return self
+        # Kept under the property's name: the instance's value is found
+        # before this (non-data) descriptor from then on.
+        value = instance.__dict__[self.name] = self.func(instance)
+        return value
 
 
 @dataclass(frozen=True)
@@ -65,7 +94,7 @@ class Context:
         self.now = now
         self.evidence: list[Evidence] = []
 
-    @cached_property
+    @once
     def unwrapped(self) -> Unwrapped:
         return unwrap(self.mail)
 
@@ -74,7 +103,7 @@ class Context:
         """True when a forward layer (client, attachment or server) was found."""
         return self.unwrapped.style != "none"
 
-    @cached_property
+    @once
     def seller_lookup(self) -> Lookup[SellerMatch]:
         return lookup_seller(self.config, self.mail, self.envelope)
 
@@ -83,11 +112,11 @@ class Context:
         match = self.seller_lookup.match
         return match.seller if match else None
 
-    @cached_property
+    @once
     def region_lookup(self) -> Lookup[RegionMatch]:
         return lookup_region(self.config, self.mail, self.envelope)
 
-    @cached_property
+    @once
     def customer_text(self) -> str:
         """The customer's subject and own words, normalised for phrase matching.
 
@@ -95,20 +124,22 @@ class Context:
         confirmation quoted below ("inkl. MwSt", "Vorbestellung") says
         nothing about what the customer asks now.
         """
-        words = own_words(self.unwrapped.inquiry_text[:PHRASE_SCAN_CHARS])
-        return normalise(f"{self.unwrapped.inquiry_subject}\n{words}")
+        # normalise works character by character (NFKD reorders marks only
+        # between starters, and "\n" is one), so the parts are normalised
+        # apart and the body's form is shared with `customer_body`.
+        return f"{normalise(self.unwrapped.inquiry_subject)}\n{self.customer_body}"
 
-    @cached_property
+    @once
     def customer_body(self) -> str:
         """`customer_text` without the subject."""
         return normalise(own_words(self.unwrapped.inquiry_text[:PHRASE_SCAN_CHARS]))
 
-    @cached_property
+    @once
     def order_ids(self) -> list[str]:
         """Every id in the customer's inquiry, subject first."""
         return find_order_ids(self.unwrapped.inquiry_subject, self.unwrapped.inquiry_text)
 
-    @cached_property
+    @once
     def decision_ids(self) -> list[str]:
         """The ids the decision may rest on: the customer's, else the seller's note's."""
         if self.order_ids:
@@ -120,14 +151,14 @@ class Context:
                 "seller note"))
         return ids
 
-    @cached_property
+    @once
     def order_facts(self) -> dict[str, list[OrderFacts]]:
         """Facts of every seller for `decision_ids` (one OrderBook call)."""
         if not self.decision_ids:
             return {}
         return self.orders.lookup(list(self.decision_ids))
 
-    @cached_property
+    @once
     def seller_order(self) -> SellerOrder | None:
         """The first mentioned order that belongs to this seller."""
         seller = self.seller

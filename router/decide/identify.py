@@ -23,7 +23,7 @@ that did not match, for `--explain`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from email.utils import getaddresses
 from typing import Generic, TypeVar
@@ -130,15 +130,22 @@ def _seller_index(config: Config) -> _SellerIndex:
     return _SellerIndex(exact, domains)
 
 
-def seller_candidates(mail: ParsedMail, envelope: Envelope) -> list[tuple[str, str]]:
-    """(source, address) pairs in lookup order, lower-cased, without repeats per source."""
-    found: list[tuple[str, str]] = []
-    if envelope.mail_from:
-        found.extend(("envelope sender", a) for a in _addresses(envelope.mail_from))
-    for name in SELLER_SOURCES[1:]:
-        for value in mail.header_all(name):
-            found.extend((name, a) for a in _addresses(value, several=name == "X-Forwarded-For"))
-    return _unique(found)
+def seller_candidates(mail: ParsedMail, envelope: Envelope) -> Iterator[tuple[str, str]]:
+    """(source, address) pairs in lookup order, lower-cased, without repeats per source.
+
+    Lazy: the lookup stops at the first match, mostly the envelope sender,
+    and the later headers (From needs the costly address parser) are then
+    not read.
+    """
+    def found() -> Iterator[tuple[str, str]]:
+        if envelope.mail_from:
+            yield from (("envelope sender", a) for a in _addresses(envelope.mail_from))
+        for name in SELLER_SOURCES[1:]:
+            for value in mail.header_all(name):
+                several = name == "X-Forwarded-For"
+                yield from ((name, a) for a in _addresses(value, several=several))
+
+    return _unique(found())
 
 
 def lookup_seller(config: Config, mail: ParsedMail, envelope: Envelope) -> Lookup[SellerMatch]:
@@ -196,15 +203,16 @@ def _region_index(config: Config) -> dict[str, str]:
     return {region.address.strip().lower(): name for name, region in config.regions.items()}
 
 
-def region_candidates(mail: ParsedMail, envelope: Envelope) -> list[tuple[str, str]]:
-    """(source, address) pairs in lookup order for the region."""
-    found: list[tuple[str, str]] = []
-    for rcpt in envelope.rcpt_tos:
-        found.extend(("envelope recipient", a) for a in _addresses(rcpt))
-    for name in REGION_SOURCES[1:5]:
-        for value in mail.header_all(name):
-            found.extend((name, a) for a in _addresses(value, several=True))
-    return _unique(found)
+def region_candidates(mail: ParsedMail, envelope: Envelope) -> Iterator[tuple[str, str]]:
+    """(source, address) pairs in lookup order for the region (lazy, as for the seller)."""
+    def found() -> Iterator[tuple[str, str]]:
+        for rcpt in envelope.rcpt_tos:
+            yield from (("envelope recipient", a) for a in _addresses(rcpt))
+        for name in REGION_SOURCES[1:5]:
+            for value in mail.header_all(name):
+                yield from ((name, a) for a in _addresses(value, several=True))
+
+    return _unique(found())
 
 
 def lookup_region(config: Config, mail: ParsedMail, envelope: Envelope) -> Lookup[RegionMatch]:
@@ -259,11 +267,9 @@ def _plausible(address: str) -> bool:
     return bool(local) and "." in domain and not domain.startswith(".")
 
 
-def _unique(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def _unique(pairs: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:
     seen: set[tuple[str, str]] = set()
-    out = []
     for pair in pairs:
         if pair not in seen:
             seen.add(pair)
-            out.append(pair)
-    return out
+            yield pair

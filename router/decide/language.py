@@ -26,6 +26,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
@@ -39,6 +40,8 @@ MAX_CHARS = 500
 RAW_SCAN_CHARS = 100_000
 MIN_WORDS = 3
 MIN_CJK = 2
+# Cleaned texts whose lingua answer is remembered (at most MAX_CHARS each).
+LINGUA_CACHE = 1024
 # A Han ideograph counts as this many Latin letters when deciding whether
 # ideographs dominate (then the answer is "zh" without asking lingua).
 HAN_WEIGHT = 3
@@ -111,8 +114,32 @@ def detect_language(text: str) -> LanguageGuess | None:
         return LanguageGuess("zh", round(share, 3))
     if latin / letters < 0.5:
         return None
-    if len(re.findall(r"[^\W\d_]{2,}", clean)) < MIN_WORDS:
+    if not _has_words(clean, MIN_WORDS):
         return None
+    return _ask_lingua(clean)
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _has_words(text: str, count: int) -> bool:
+    """At least `count` words of two letters or more (stops looking at `count`)."""
+    found = 0
+    for _ in _WORD.finditer(text):
+        found += 1
+        if found >= count:
+            return True
+    return False
+
+
+@lru_cache(maxsize=LINGUA_CACHE)
+def _ask_lingua(clean: str) -> LanguageGuess | None:
+    """lingua's best guess for a cleaned text; remembered, as it costs ~1.5 us a character.
+
+    The answer depends on the text alone, and the same cleaned text comes
+    again: a message decided twice (a retried batch, a re-decided
+    dependant, `classify`), copies of one inquiry, template mail.
+    """
     values = _get_detector().compute_language_confidence_values(clean)
     if not values or values[0].value <= 0.0:
         return None
@@ -145,23 +172,55 @@ def clean_text(text: str) -> str:
             # Enough left for MAX_CHARS after URLs and numbers are gone.
             break
     kept = "\n".join(lines)
-    kept = _URL.sub(" ", kept)
-    kept = _EMAIL.sub(" ", kept)
-    kept = ORDER_ID.sub(" ", kept)
-    kept = _NUMBERS.sub(" ", kept)
+    # A URL has "://" or "www.", an address "@", an id or number a digit:
+    # these tests are much cheaper than the regexes that find nothing (the
+    # address pattern backtracks over every word, the number pattern looks
+    # up every character's Unicode category).
+    if "://" in kept or _may_have_www(kept):
+        kept = _URL.sub(" ", kept)
+    if "@" in kept:
+        kept = _EMAIL.sub(" ", kept)
+    if _may_have_digits(kept):
+        kept = ORDER_ID.sub(" ", kept)
+        if _may_have_digits(kept):
+            kept = _NUMBERS.sub(" ", kept)
     return " ".join(kept.split())[:MAX_CHARS]
 
 
-_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_DIGITS = b"0123456789"
+
+
+def _may_have_www(text: str) -> bool:
+    """"www." in any case (only "w" and "W" lower-case to "w"), without lower-casing most text."""
+    if not any(pair in text for pair in ("ww", "wW", "Ww", "WW")):
+        return False
+    return "www." in text.lower()
+
+
+def _may_have_digits(text: str) -> bool:
+    """False only where `text` has no decimal digit of any script.
+
+    Latin-1 text has no decimal digits but the ASCII ones (superscripts
+    and fractions are not decimal), which a byte search finds.
+    """
+    try:
+        data = text.encode("latin-1")
+    except UnicodeEncodeError:
+        return True
+    return any(digit in data for digit in _DIGITS)
+
+
+_NOT_ASCII_LETTER = bytes(b for b in range(128) if not chr(b).isalpha())
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def _script_counts(text: str) -> dict[str, int]:
     """Letters by script: Latin, Han, kana, Hangul, other."""
-    # ASCII letters are Latin and the only ASCII letters; the regular
-    # expressions count them in C, the loop looks at the rest only.
-    counts = {"latin": len(_ASCII_LETTER.findall(text)), "han": 0, "kana": 0, "hangul": 0,
-              "other": 0}
+    # ASCII letters are Latin and the only ASCII letters; they are counted
+    # in C (the ASCII bytes without the other ones), the loop looks at the
+    # rest only.
+    ascii_letters = len(text.encode("ascii", "ignore").translate(None, _NOT_ASCII_LETTER))
+    counts = {"latin": ascii_letters, "han": 0, "kana": 0, "hangul": 0, "other": 0}
     for char in _NON_ASCII.findall(text):
         if not char.isalpha():
             continue

@@ -52,19 +52,36 @@ class ParsedMail:
 
     def header(self, name: str) -> str | None:
         """First value of header `name` (case-insensitive), or None."""
-        lname = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lname:
-                return value
-        return None
+        values = self._by_name().get(name.lower())
+        return values[0] if values else None
 
     def header_all(self, name: str) -> list[str]:
         """Every value of header `name` in message order."""
-        lname = name.lower()
-        return [value for key, value in self.headers if key.lower() == lname]
+        return list(self._by_name().get(name.lower(), ()))
+
+    def _by_name(self) -> dict[str, tuple[str, ...]]:
+        """The header values by lower-case name, built on first use.
+
+        Deciding asks for some fifty headers by name; scanning the list
+        each time cost more than building this once.  Kept beside the
+        fields (equality, hashing and repr do not see it), like `unwrap`'s
+        answers: the mail is immutable.
+        """
+        index: dict[str, tuple[str, ...]] | None = self.__dict__.get(_HEADER_INDEX)
+        if index is None:
+            found: dict[str, list[str]] = {}
+            for key, value in self.headers:
+                found.setdefault(key.lower(), []).append(value)
+            index = {key: tuple(values) for key, values in found.items()}
+            self.__dict__[_HEADER_INDEX] = index
+        return index
 
     def has_header(self, name: str) -> bool:
         return self.header(name) is not None
+
+
+#: Where `ParsedMail._by_name` keeps its index (not a field).
+_HEADER_INDEX = "_header_index"
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import quopri
 import re
-from datetime import UTC, datetime
-from email import message_from_bytes
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from email import errors, message_from_bytes
 from email.message import Message
 from email.policy import compat32
 from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
@@ -47,13 +49,70 @@ def parse_message(raw: bytes) -> ParsedMail:
         # see no headers at all (files saved by editors and some exporters).
         raw = raw.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n")
         truncated = len(raw) > MAX_RAW_BYTES
-        msg = message_from_bytes(raw[:MAX_RAW_BYTES] if truncated else raw, policy=compat32)
+        msg = _message(raw[:MAX_RAW_BYTES] if truncated else raw)
         parsed = _Builder(depth=0).build(msg, size)
         if truncated:
             parsed = _with_defect(parsed, f"message over {MAX_RAW_BYTES} bytes, rest ignored")
         return parsed
     except Exception as exc:  # noqa: BLE001 - the contract is: never raise
         return _fallback(raw, exc)
+
+
+# The email package's own tests for a header line and a blank line
+# (email.feedparser's headerRE and NLCRE).
+_HEADER_START = re.compile(r"^(From |[\041-\071\073-\176]*:|[\t ])")
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def _message(data: bytes) -> Message:
+    """`message_from_bytes(data, policy=compat32)`, the body of simple mail unsplit.
+
+    The email parser reads a message line by line, the body too, which for
+    a single text part costs more than the rest of parsing: its lines only
+    end up joined again as the payload.  Where the headers cannot make the
+    message multipart or message/* (no "multipart" or "message/" in them),
+    the header block is found as the parser finds it, parsed alone (with
+    nothing after it the parser sets an empty payload), and the rest set as
+    the payload, as the parser would set it.
+    """
+    text = data.decode("ascii", "surrogateescape")
+    block = _HeaderBlock.of(text)
+    lowered = text[: block.end].lower()
+    if "multipart" in lowered or "message/" in lowered or block.ends_in_from_line:
+        return message_from_bytes(data, policy=compat32)
+    # One character per byte (ASCII, the rest as surrogates): the header
+    # block's bytes end where its text does.
+    msg = message_from_bytes(data[: block.end], policy=compat32)
+    msg.set_payload(text[block.body_start:])
+    if block.missing_separator:  # noted before the headers' own defects
+        msg.defects.insert(0, errors.MissingHeaderBodySeparatorDefect())
+    return msg
+
+
+@dataclass(frozen=True)
+class _HeaderBlock:
+    """Where the email parser ends a message's headers and starts its body."""
+
+    end: int
+    body_start: int
+    missing_separator: bool  # the body starts with a line that is not a header
+    ends_in_from_line: bool  # a later "From " line, which the parser moves to the body
+
+    @classmethod
+    def of(cls, text: str) -> _HeaderBlock:
+        stream = io.StringIO(text, newline="")  # the parser's own line splitting
+        end = 0
+        last = ""
+        count = 0
+        while line := stream.readline():
+            if not _HEADER_START.match(line):
+                missing = not _NEWLINE.match(line)
+                return cls(end, end if missing else end + len(line), missing,
+                           count > 1 and last.startswith("From "))
+            end += len(line)
+            last = line
+            count += 1
+        return cls(end, end, False, count > 1 and last.startswith("From "))
 
 
 def _with_defect(mail: ParsedMail, defect: str) -> ParsedMail:
@@ -197,7 +256,7 @@ class _Builder:
                 data = _transfer_decode(data, cte)
             if not data.strip():
                 return None, 0
-            sub = message_from_bytes(data, policy=compat32)
+            sub = _message(data)
             size = len(data)
         else:
             size = _approx_size(sub)
@@ -296,10 +355,21 @@ def _headers(msg: Message) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+# "Name <local@example.com>" or a bare address, with nothing that needs the
+# full address parser (quotes, comments, groups, dots in the name): what
+# `getaddresses` gives for these is the address as written.
+_SIMPLE_MAILBOX = re.compile(
+    r"[ \t]*(?:\w+(?:[ \t]+\w+)*[ \t]*<(?P<angle>{addr})>|(?P<bare>{addr}))[ \t]*".format(
+        addr=r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"))
+
+
 def _first_address(value: str | None) -> str | None:
     """Bare lower-cased address of the first mailbox in a From-like value."""
     if not value:
         return None
+    simple = _SIMPLE_MAILBOX.fullmatch(value)
+    if simple is not None:
+        return (simple.group("angle") or simple.group("bare")).lower()
     try:
         for _name, addr in getaddresses([value]):
             if "@" in addr and _ADDR.fullmatch(addr.strip()):
@@ -317,9 +387,39 @@ def _message_id(value: str | None) -> str | None:
     return match.group(0) if match else value.strip() or None
 
 
+# RFC 5322's own form, "Tue, 03 Nov 2026 09:12:00 +0100", which nearly all
+# mail uses: read directly, as `parsedate_to_datetime` reads it.
+_RFC5322_DATE = re.compile(
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-9]{1,2}) "
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([1-9][0-9]{3}) "
+    r"([0-9]{2}):([0-9]{2}):([0-9]{2}) ([+-])([0-9]{2})([0-9]{2})")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _rfc5322_date(value: str) -> datetime | None:
+    """The date of a value in RFC 5322's form, else None (then the full parser decides)."""
+    match = _RFC5322_DATE.fullmatch(value)
+    if match is None:
+        return None
+    day, month, year, hour, minute, second, sign, zone_h, zone_m = match.groups()
+    offset = int(zone_h) * 3600 + int(zone_m) * 60
+    try:
+        if offset == 0 and sign == "-":  # "-0000": the zone is unknown, UTC is meant
+            return datetime(int(year), _MONTHS.index(month) + 1, int(day), int(hour),
+                            int(minute), int(second), tzinfo=UTC)
+        zone = timezone(timedelta(seconds=-offset if sign == "-" else offset))
+        return datetime(int(year), _MONTHS.index(month) + 1, int(day), int(hour),
+                        int(minute), int(second), tzinfo=zone)
+    except ValueError:
+        return None
+
+
 def _date(value: str | None) -> datetime | None:
     if not value:
         return None
+    fast = _rfc5322_date(value)
+    if fast is not None:
+        return fast
     try:
         parsed = parsedate_to_datetime(value)
     except Exception:  # noqa: BLE001

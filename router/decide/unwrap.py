@@ -40,12 +40,30 @@ def _separator_regex() -> tuple[re.Pattern[str], dict[str, fs.SeparatorStyle]]:
             rf"(?P<{name}>-{{{sep.min_dashes},{sep.max_dashes}}}[ \t]*"
             rf"(?:{_alternation(sep.phrases)})[ \t]*-{{2,}}){tail}"
         )
-    groups.append(rf"(?P<apple>(?:{_alternation(fs.APPLE_PHRASES)})[ \t]*[:：]?\s*$)")
+    groups.append(_APPLE_SOURCE)
     groups.append(rf"(?P<underscore>_{{{fs.UNDERSCORE_MIN},}}\s*$)")
     return re.compile("|".join(groups), re.IGNORECASE), by_group
 
 
+_APPLE_SOURCE = rf"(?P<apple>(?:{_alternation(fs.APPLE_PHRASES)})[ \t]*[:：]?\s*$)"
 _SEPARATOR, _SEP_BY_GROUP = _separator_regex()
+# A line that starts with neither "-" nor "_" can only be Apple's separator:
+# the phrase alone on its line, then an optional colon.  Case-insensitive
+# matching pairs characters one to one, so such a line without what may
+# follow the phrase is as long as a phrase: most lines are not, and are
+# passed without trying some twenty phrases on them.
+_APPLE = re.compile(_APPLE_SOURCE, re.IGNORECASE)
+_APPLE_LENGTHS = frozenset(len(phrase) for phrase in fs.APPLE_PHRASES)
+
+
+def _apple_separator(text: str) -> re.Match[str] | None:
+    """`_SEPARATOR.match(text)` for a line that starts with neither "-" nor "_"."""
+    core = text.rstrip()
+    if core.endswith((":", "：")):
+        core = core[:-1].rstrip(" \t")
+    if len(core) not in _APPLE_LENGTHS:
+        return None
+    return _APPLE.match(text)
 
 _LABEL_FIELD: dict[str, str] = {
     label.lower(): field for field, labels in fs.HEADER_LABELS.items() for label in labels
@@ -308,6 +326,8 @@ def _normalise(text: str) -> str:
 
 def _content(line: str) -> tuple[int, str]:
     """Quote depth and the line without its quote markers."""
+    if ">" not in line:  # most lines: no marker, and no regex call
+        return 0, line
     match = _QUOTE.match(line)
     if not match:
         return 0, line
@@ -322,7 +342,7 @@ def _find_marker(lines: list[str], ambiguous_ok: bool, attribution_ok: bool) -> 
             continue
         first = text[0]
         if first in "-_" or not first.isascii() or first.isalpha():
-            match = _SEPARATOR.match(text)
+            match = _SEPARATOR.match(text) if first in "-_" else _apple_separator(text)
             if match:
                 marker = _separator_marker(i, text, match, contents, ambiguous_ok)
                 if marker is not None:
@@ -470,8 +490,19 @@ def _split_layer(lines: list[str], marker: _Marker) -> _Layer:
             body_lines = block[end:]
     elif marker.attribution:
         fields = {"from": marker.line}
-    body = textwrap.dedent("\n".join(body_lines)).strip("\n")
+    body = _dedent("\n".join(body_lines)).strip("\n")
     return _Layer(note, fields, body, marker)
+
+
+def _dedent(text: str) -> str:
+    """`textwrap.dedent`, which changes nothing when no line starts with a space or tab.
+
+    Forwarded bodies rarely are indented, and dedent's two regex passes
+    over every line cost more than the rest of splitting the layer.
+    """
+    if text[:1] in (" ", "\t") or "\n " in text or "\n\t" in text:
+        return textwrap.dedent(text)
+    return text
 
 
 # --------------------------------------------------------------------------
