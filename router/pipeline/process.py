@@ -81,6 +81,11 @@ def process(engine: Engine, config: Config, received_id: int, owner: str, templa
         prepared = _prepare(conn, config, row, force_category=force_category)
     try:
         return _write(engine, config, prepared, owner, templates)
+    except ContactOpenedMeanwhile:
+        # Decided again on a fresh read: it continues that contact now.
+        with engine.connect() as conn:
+            prepared = _prepare(conn, config, row, force_category=force_category)
+        return _write(engine, config, prepared, owner, templates)
     except exc.IntegrityError:
         # A copy of this message was acted on by another worker meanwhile:
         # the unique dedup key refused ours, so record it as the duplicate.
@@ -301,6 +306,8 @@ def _write_all(conn: Connection, config: Config, batch: list[_Prepared],
                now: datetime) -> list[Outcome]:
     new_contacts = [_contact_values(config, decided[p.row.id], p.row)
                     for p in batch if p.plan.new_contact]
+    for values in new_contacts:
+        _check_no_live_contact(conn, config, values)
     if new_contacts:
         conn.execute(_INSERT_CONTACTS, new_contacts)
     for prepared in batch:
@@ -327,6 +334,40 @@ def _write_all(conn: Connection, config: Config, batch: list[_Prepared],
             lost = ", ".join(str(i) for i in state_ids) if len(state_ids) > 1 else state_ids[0]
             raise LeaseLost(f"message {lost}: lease lost to another worker")
     return [Outcome(p.row.id, p.plan.state, decided[p.row.id]) for p in batch]
+
+
+class ContactOpenedMeanwhile(Exception):
+    """Another worker opened a contact on the same order since this one read.
+
+    The message is decided again on a fresh read (it is a follow-up now),
+    so two workers never each count a contact for one case.
+    """
+
+
+_LIVE_CONTACT = sa.select(contacts.c.id).where(
+    contacts.c.seller_id == sa.bindparam("seller_id"),
+    contacts.c.order_id == sa.bindparam("order_id"),
+    contacts.c.id != sa.bindparam("id"),
+    contacts.c.last_activity_at >= sa.bindparam(
+        "since", type_=contacts.c.last_activity_at.type)).limit(1)
+
+
+def _check_no_live_contact(conn: Connection, config: Config, values: dict[str, Any]) -> None:
+    """Inside the write: no contact on this order inside the window appeared meanwhile.
+
+    The same rule as the classifier's follow-up check; the write lock makes
+    the answer final.  Without an order there is nothing to continue.
+    """
+    if values["order_id"] is None:
+        return
+    since = values["arrived_at"] - config.billing.contact_window
+    found = conn.execute(_LIVE_CONTACT, {"seller_id": values["seller_id"],
+                                         "order_id": values["order_id"],
+                                         "id": values["id"], "since": since}).first()
+    if found is not None:
+        raise ContactOpenedMeanwhile(
+            f"message {values['id']}: contact {found[0]} on order {values['order_id']} "
+            "was opened meanwhile")
 
 
 def _contact_values(config: Config, decision: Decision, row: Any) -> dict[str, Any]:

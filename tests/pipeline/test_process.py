@@ -201,3 +201,34 @@ def test_poison_message_fails_after_three_attempts(world: Engine, config: Config
     assert states[good][0] == "done"
     assert states[bad][0] == "failed" and states[bad][1] == MAX_ATTEMPTS
     assert "boom" in states[bad][2]
+
+
+def test_contacts_opened_by_two_workers_at_once_count_once(world: Engine, config: Config
+                                                           ) -> None:
+    """Two inquiries on one order, each read before the other was written.
+
+    The second write finds the first one's contact inside its transaction,
+    is decided again, and joins that contact as a follow-up.
+    """
+    from router.pipeline.process import ContactOpenedMeanwhile, _prepare, _write_many
+    from router.pipeline.runner import process_batch_safely
+
+    first = store(world, forward("302-1234567-1234567", message_id="<one@x>"))
+    second = store(world, forward("302-1234567-1234567", message_id="<two@x>"))
+    now = datetime.now(UTC)
+    assert claim(world, "a", now, timedelta(minutes=5), limit=1) == [first]
+    assert claim(world, "b", now, timedelta(minutes=5), limit=1) == [second]
+    templates = NoticeTemplates.from_config(config)
+    with world.connect() as conn:  # worker b reads before worker a writes
+        row = conn.execute(sa.select(received).where(received.c.id == second)).one()
+        stale = _prepare(conn, config, row)
+    assert stale.plan.new_contact
+    assert process_batch_safely(world, config, [first], "a", templates) == {first: "done"}
+    with pytest.raises(ContactOpenedMeanwhile):
+        _write_many(world, config, [stale], "b", templates)
+    assert process_batch_safely(world, config, [second], "b", templates) == {second: "done"}
+    assert len(rows(world, contacts)) == 1
+    with world.connect() as conn:
+        categories = {r[0]: r[1] for r in conn.execute(
+            sa.select(decisions.c.received_id, decisions.c.category))}
+    assert categories == {first: "post_sale_seller_fulfilled", second: "follow_up"}
