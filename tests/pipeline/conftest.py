@@ -18,14 +18,16 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from router.act.delivery import LEASE as DELIVERY_LEASE
-from router.store import open_engine, outgoing, received, utcnow
+from router.store import contacts, decisions, open_engine, outgoing, received, utcnow
 from tests.conftest import _pg_schema_url
 from tests.intake.routerproc import Router, config_text
 from tests.pipeline.test_process import forward
@@ -231,3 +233,41 @@ def expire_dead_leases(url: str, owners: Collection[str], killed_at: datetime
 def decided_ids(router: Router) -> list[int]:
     """The received ids this router's pipeline logged as decided (committed)."""
     return [int(r["id"]) for r in router.records("decided")]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What the router wrote, counted: the facts every crash test checks."""
+
+    contacts_per_message: dict[str, int]  # Message-ID -> contacts logged for it
+    actions: dict[str, int]  # decision action -> decisions
+    states: dict[str, int]  # received state -> messages
+    forwards: dict[str, int]  # outgoing forward state -> rows
+    stored_ids: set[int]  # every received id
+
+
+def tally(url: str) -> Tally:
+    """Count contacts, decisions, states and forwards in the database at `url`."""
+    engine = open_engine(url)
+    try:
+        with engine.connect() as conn:
+            def counts(query: sa.Select[Any]) -> dict[Any, int]:
+                return {key: int(n) for key, n in conn.execute(query).all()}
+
+            return Tally(
+                contacts_per_message=counts(
+                    sa.select(received.c.message_id, sa.func.count(contacts.c.id))
+                    .select_from(contacts.join(received,
+                                               contacts.c.received_id == received.c.id))
+                    .group_by(received.c.message_id)),
+                actions=counts(sa.select(decisions.c.action, sa.func.count())
+                               .group_by(decisions.c.action)),
+                states=counts(sa.select(received.c.state, sa.func.count())
+                              .group_by(received.c.state)),
+                forwards=counts(sa.select(outgoing.c.state, sa.func.count())
+                                .where(outgoing.c.kind == "forward")
+                                .group_by(outgoing.c.state)),
+                stored_ids=set(conn.execute(sa.select(received.c.id)).scalars()),
+            )
+    finally:
+        engine.dispose()

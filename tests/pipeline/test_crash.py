@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import smtplib
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
-from router.store import contacts, decisions, open_engine, outgoing, received, utcnow
+from router.store import open_engine, outgoing, received, utcnow
 from tests.intake.routerproc import Router, free_port
 from tests.pipeline.conftest import (
     CSBA,
@@ -31,6 +29,7 @@ from tests.pipeline.conftest import (
     prepare,
     scalar,
     start,
+    tally,
     wait_until,
 )
 
@@ -107,19 +106,8 @@ def expire_leases(config: Path) -> None:
         engine.dispose()
 
 
-@pytest.fixture
-def routers() -> Iterator[list[Router]]:
-    """Every daemon the test starts; each is stopped at the end, whatever happened."""
-    started: list[Router] = []
-    try:
-        yield started
-    finally:
-        for router in started:
-            router.close()
-
-
 def test_sigkill_mid_burst_loses_nothing_and_doubles_nothing(
-        tmp_path: Path, routers: list[Router]) -> None:
+        tmp_path: Path, daemons: list[Router]) -> None:
     total = CONNECTIONS * PER_CONNECTION
     port = free_port()
     config = prepare(tmp_path / "router", port, orders=total)
@@ -128,7 +116,7 @@ def test_sigkill_mid_burst_loses_nothing_and_doubles_nothing(
     raw_of = dict(messages)
 
     first = start(config, port)
-    routers.append(first)
+    daemons.append(first)
     burst = Burst(kill_after=KILL_AFTER)
     threads = run_clients(port, [messages[i::CONNECTIONS] for i in range(CONNECTIONS)], burst)
     assert burst.enough.wait(30), f"only {len(burst.acked)} 250s before the deadline"
@@ -145,7 +133,7 @@ def test_sigkill_mid_burst_loses_nothing_and_doubles_nothing(
 
     expire_leases(config)
     second = start(config, port)
-    routers.append(second)
+    daemons.append(second)
     unanswered = [(m, raw) for m, raw in messages if m not in acked]
     again = unanswered + [(m, raw_of[m]) for m in sorted(acked)[:LOST_250]]
     resend = Burst(kill_after=len(again))
@@ -170,22 +158,8 @@ def test_sigkill_mid_burst_loses_nothing_and_doubles_nothing(
     files = csba_ids(outbox)
     assert {m: n for m, n in files.items() if n != 1} == {}
     assert set(files) == everything
-    engine = open_engine(f"sqlite:///{config.parent / 'router.db'}")
-    try:
-        with engine.connect() as conn:
-            per_message: dict[str, int] = dict(conn.execute(
-                sa.select(received.c.message_id, sa.func.count(contacts.c.id))
-                .select_from(contacts.join(received, contacts.c.received_id == received.c.id))
-                .group_by(received.c.message_id)).all())
-            actions: dict[str, int] = dict(conn.execute(
-                sa.select(decisions.c.action, sa.func.count()).group_by(decisions.c.action)
-            ).all())
-            states: dict[str, int] = dict(conn.execute(
-                sa.select(received.c.state, sa.func.count()).group_by(received.c.state)).all())
-            forwards = conn.execute(sa.select(outgoing.c.state, sa.func.count()).where(
-                outgoing.c.kind == "forward").group_by(outgoing.c.state)).all()
-    finally:
-        engine.dispose()
+    counted = tally(f"sqlite:///{config.parent / 'router.db'}")
+    per_message, actions, states = counted.contacts_per_message, counted.actions, counted.states
     assert set(per_message) == everything
     assert {m: n for m, n in per_message.items() if n != 1} == {}, "a contact counted twice"
     stored = sum(states.values())
@@ -193,6 +167,6 @@ def test_sigkill_mid_burst_loses_nothing_and_doubles_nothing(
     # Every copy beyond the first (resent after a lost 250, or stored just
     # before the kill and resent) was recognised and dropped as a duplicate.
     assert actions == {"forward": total, **({"drop": stored - total} if stored > total else {})}
-    assert dict(forwards) == {"sent": total}
+    assert counted.forwards == {"sent": total}
     assert stored >= total + LOST_250
     assert "process_failed" not in second.log

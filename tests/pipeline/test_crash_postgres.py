@@ -24,7 +24,7 @@ import pytest
 import sqlalchemy as sa
 
 from router.pipeline.runner import BATCH
-from router.store import contacts, decisions, open_engine, outgoing, received, utcnow
+from router.store import outgoing, received, utcnow
 from tests.intake.routerproc import Router, config_text, free_port
 from tests.pipeline.conftest import (
     STORAGE_LINE,
@@ -37,6 +37,7 @@ from tests.pipeline.conftest import (
     inquiry,
     owners_of,
     pipeline_processes,
+    tally,
     wait_pipeline_ready,
     wait_until,
 )
@@ -165,23 +166,9 @@ def test_two_daemons_share_one_database_and_a_crash_doubles_nothing(
     files = csba_ids(outbox)
     assert {m: n for m, n in files.items() if n != 1} == {}
     assert set(files) == everything
-    engine = open_engine(pg_url)
-    try:
-        with engine.connect() as conn:
-            per_message: dict[str, int] = dict(conn.execute(
-                sa.select(received.c.message_id, sa.func.count(contacts.c.id))
-                .select_from(contacts.join(received, contacts.c.received_id == received.c.id))
-                .group_by(received.c.message_id)).all())
-            actions: dict[str, int] = dict(conn.execute(
-                sa.select(decisions.c.action, sa.func.count()).group_by(decisions.c.action)
-            ).all())
-            states: dict[str, int] = dict(conn.execute(
-                sa.select(received.c.state, sa.func.count()).group_by(received.c.state)).all())
-            forwards = dict(conn.execute(sa.select(outgoing.c.state, sa.func.count()).where(
-                outgoing.c.kind == "forward").group_by(outgoing.c.state)).all())
-            stored_ids = set(conn.execute(sa.select(received.c.id)).scalars())
-    finally:
-        engine.dispose()
+    counted = tally(pg_url)
+    per_message, actions, states = counted.contacts_per_message, counted.actions, counted.states
+    forwards, stored_ids = counted.forwards, counted.stored_ids
     assert set(per_message) == everything
     assert {m: n for m, n in per_message.items() if n != 1} == {}, "a contact counted twice"
     stored = sum(states.values())

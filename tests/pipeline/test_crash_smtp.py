@@ -37,7 +37,7 @@ import pytest
 import sqlalchemy as sa
 
 from router.act.delivery import BATCH as DELIVERY_BATCH
-from router.store import contacts, decisions, open_engine, outgoing, received, utcnow
+from router.store import outgoing, received, utcnow
 from tests.act.relay import Relay, running
 from tests.intake.routerproc import Router, free_port
 from tests.pipeline.conftest import (
@@ -48,6 +48,7 @@ from tests.pipeline.conftest import (
     owners_of,
     pipeline_processes,
     prepare,
+    tally,
     wait_pipeline_ready,
     wait_until,
 )
@@ -191,22 +192,9 @@ def crash_and_recover(directory: Path, relay: RecordingRelay, daemons: list[Rout
 
     # The router itself acted once per message: the duplicates are copies at
     # the relay only, never a second decision, contact or forward row.
-    engine = open_engine(url)
-    try:
-        with engine.connect() as conn:
-            per_message: dict[str, int] = dict(conn.execute(
-                sa.select(received.c.message_id, sa.func.count(contacts.c.id))
-                .select_from(contacts.join(received, contacts.c.received_id == received.c.id))
-                .group_by(received.c.message_id)).all())
-            actions: dict[str, int] = dict(conn.execute(
-                sa.select(decisions.c.action, sa.func.count()).group_by(decisions.c.action)
-            ).all())
-            states: dict[str, int] = dict(conn.execute(
-                sa.select(received.c.state, sa.func.count()).group_by(received.c.state)).all())
-            forwards = dict(conn.execute(sa.select(outgoing.c.state, sa.func.count()).where(
-                outgoing.c.kind == "forward").group_by(outgoing.c.state)).all())
-    finally:
-        engine.dispose()
+    counted = tally(url)
+    per_message, actions, states = counted.contacts_per_message, counted.actions, counted.states
+    forwards = counted.forwards
     assert set(per_message) == everything
     assert {m: n for m, n in per_message.items() if n != 1} == {}, "a contact counted twice"
     stored = sum(states.values())
