@@ -18,9 +18,9 @@ row has one recipient in the normal case).
 
 Blocking database calls run in worker threads; the event loop only waits on
 the network.  One JSON log event per outcome: `sent`, `deferred`, `dead`.
-Outcomes are recorded as deliveries finish; those that finish while the
-previous record is being committed are committed together (`_Recorder`),
-so a batch of fast maildir deliveries costs one commit, not one each.
+A claimed batch is delivered, then its outcomes are recorded in one
+commit: a Maildir batch of up to 64 rows costs one commit, not one each;
+over SMTP a batch is one row, recorded as soon as the relay answered.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import hashlib
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -138,13 +138,7 @@ async def deliver_pass(
         rows = await asyncio.to_thread(claim_due, engine, clock(), owner, LEASE, batch)
         if not rows:
             break
-        if isinstance(transport, MaildirTransport):
-            outcomes = await _deliver_batch(engine, cfg, clock, transport, rows)
-        else:
-            recorder = _Recorder(engine, cfg, clock)
-            outcomes = await asyncio.gather(
-                *(_deliver_row(transport, row, recorder) for row in rows)
-            )
+        outcomes = await _deliver_rows(engine, cfg, clock, transport, rows)
         for outcome in outcomes:
             if outcome in ("sent", "deferred", "dead"):
                 setattr(summary, outcome, getattr(summary, outcome) + 1)
@@ -193,79 +187,49 @@ def message_key(row: QueueRow) -> str:
     return f"{row.id}.{digest}"
 
 
-async def _deliver_batch(engine: Engine, config: Config, clock: Callable[[], datetime],
-                         transport: MaildirTransport, rows: list[QueueRow]) -> list[str]:
-    """A local batch: delivered together, its outcomes recorded in one commit."""
+async def _deliver_rows(engine: Engine, config: Config, clock: Callable[[], datetime],
+                        transport: Transport, rows: list[QueueRow]) -> list[str]:
+    """Deliver the claimed rows, then record their outcomes in one go.
+
+    A Maildir takes the whole batch at once; other transports get a row
+    each, side by side (over SMTP the batch is a single row, recorded as
+    soon as the relay answered).
+    """
     parcels = [Parcel(row.mail_from, unique(row.rcpt_tos), row.raw, message_key(row))
                for row in rows]
-    try:
-        results = await transport.deliver_many(parcels)
-    except Exception as exc:  # a transport bug must not lose the rows: retry them
-        log.error("transport failed", exc_info=True,
-                  extra={"event": "transport_error", "outgoing_ids": [r.id for r in rows]})
-        results = [DeliveryResult.all(p.rcpt_tos, "temporary",
-                                      f"internal error: {type(exc).__name__}: {exc}")
-                   for p in parcels]
+    if isinstance(transport, MaildirTransport):
+        try:
+            results = await transport.deliver_many(parcels)
+        except Exception as exc:  # a transport bug must not lose the rows: retry them
+            log.error("transport failed", exc_info=True, extra={
+                "event": "transport_error", "outgoing_ids": [r.id for r in rows]})
+            results = [_internal_error(p.rcpt_tos, exc) for p in parcels]
+    else:
+        results = list(await asyncio.gather(
+            *(_deliver_one(transport, row, parcel) for row, parcel in zip(rows, parcels,
+                                                                          strict=True))))
     attempts = [(row, list(parcel.rcpt_tos), result)
                 for row, parcel, result in zip(rows, parcels, results, strict=True)]
     return await asyncio.to_thread(_record_many, engine, config, attempts, clock())
 
 
-async def _deliver_row(transport: Transport, row: QueueRow, recorder: _Recorder) -> str:
-    recipients = unique(row.rcpt_tos)
+async def _deliver_one(transport: Transport, row: QueueRow, parcel: Parcel) -> DeliveryResult:
     try:
         async with asyncio.timeout(DELIVERY_TIMEOUT):
-            result = await transport.deliver(row.mail_from, recipients, row.raw,
-                                             message_key=message_key(row))
+            return await transport.deliver(parcel.mail_from, parcel.rcpt_tos, parcel.raw,
+                                           message_key=parcel.message_key)
     except TimeoutError:
-        result = DeliveryResult.all(
-            recipients, "temporary", f"delivery took longer than {DELIVERY_TIMEOUT:.0f}s")
+        return DeliveryResult.all(
+            parcel.rcpt_tos, "temporary", f"delivery took longer than {DELIVERY_TIMEOUT:.0f}s")
     except Exception as exc:  # a transport bug must not lose the row: retry it
         log.error("transport failed", exc_info=True,
                   extra={"event": "transport_error", "outgoing_id": row.id})
-        result = DeliveryResult.all(
-            recipients, "temporary", f"internal error: {type(exc).__name__}: {exc}")
-    return await recorder.record(row, recipients, result)
+        return _internal_error(parcel.rcpt_tos, exc)
 
 
-class _Recorder:
-    """Records delivery outcomes; those that arrive during a commit share the next one."""
-
-    def __init__(self, engine: Engine, config: Config, clock: Callable[[], datetime]) -> None:
-        self._engine = engine
-        self._config = config
-        self._clock = clock
-        self._waiting: list[tuple[_Attempt, asyncio.Future[str]]] = []
-        self._task: asyncio.Task[None] | None = None
-
-    async def record(self, row: QueueRow, recipients: list[str], result: DeliveryResult
-                     ) -> str:
-        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        self._waiting.append(((row, recipients, result), future))
-        if self._task is None:
-            self._task = asyncio.create_task(self._run())
-        return await asyncio.shield(future)
-
-    async def _run(self) -> None:
-        try:
-            while self._waiting:
-                batch, self._waiting = self._waiting, []
-                try:
-                    outcomes = await asyncio.to_thread(
-                        _record_many, self._engine, self._config,
-                        [attempt for attempt, _ in batch], self._clock())
-                except BaseException as exc:
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
-                    if not isinstance(exc, Exception):
-                        raise
-                    continue
-                for (_, future), outcome in zip(batch, outcomes, strict=True):
-                    if not future.done():
-                        future.set_result(outcome)
-        finally:
-            self._task = None
+def _internal_error(recipients: Sequence[str], exc: Exception) -> DeliveryResult:
+    return DeliveryResult.all(recipients, "temporary",
+                              f"internal error: {type(exc).__name__}: {exc}")
 
 
 _Attempt = tuple["QueueRow", list[str], DeliveryResult]
