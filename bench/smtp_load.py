@@ -210,6 +210,7 @@ class Served:
     delivered_seconds: float  # first send until the last forward file
     peak_rss_kb: int
     exit_status: int
+    cpu_seconds: dict[str, float]  # during the load: "intake" (serve) and "pipeline" (children)
 
 
 def router_config(port: int) -> str:
@@ -238,6 +239,20 @@ def peak_rss_kb(pid: int) -> int:
     for child in children(pid):
         total += peak_rss_kb(child)
     return total
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_role(pid: int) -> dict[str, float]:
+    return {"intake": cpu_seconds(pid),
+            "pipeline": sum(cpu_seconds(child) for child in children(pid))}
 
 
 def children(pid: int) -> list[int]:
@@ -292,11 +307,14 @@ def bench_serve(directory: Path, messages: list[tuple[str, bytes]], sessions: in
                  "--rate", "250", "--format", "raw", "--nonblocking",
                  "--output", str(spy_path), "--pid", str(serve.pid)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cpu_before = cpu_by_role(serve.pid)
         load = send_load(port, messages, sessions)
         if not intake_only:
             wait_for(lambda: new.is_dir() and len(os.listdir(new)) >= len(messages),
                      DRAIN_TIMEOUT, "every forward in outbox/new")
         delivered = time.monotonic() - load.started
+        cpu = {role: seconds - cpu_before[role]
+               for role, seconds in cpu_by_role(serve.pid).items()}
         rss = peak_rss_kb(serve.pid)
         if spy is not None:
             spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
@@ -309,7 +327,7 @@ def bench_serve(directory: Path, messages: list[tuple[str, bytes]], sessions: in
             serve.wait()
     if not intake_only:
         check(directory, {m for m, _ in messages}, log_path)
-    return Served(load, delivered, rss, status)
+    return Served(load, delivered, rss, status, cpu)
 
 
 def check(directory: Path, expected: set[str], log_path: Path) -> None:
@@ -500,6 +518,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"serve peak RSS (VmHWM):         {rss_mb:.0f} MB  (target < 300 MB: "
           f"{verdict(rss_mb < 300)})")
     print(f"serve exit status after SIGTERM: {served.exit_status}")
+    per_message = {role: 1000 * seconds / len(messages)
+                   for role, seconds in served.cpu_seconds.items()}
+    print(f"CPU per message (diagnosis):    intake {per_message['intake']:.2f} ms, "
+          f"pipeline processes {per_message['pipeline']:.2f} ms")
     met = accept_ratio >= 0.5 and acted_ratio >= 0.25 and rss_mb < 300 and load.refused == 0
     return 0 if met and served.exit_status == 0 else 1
 

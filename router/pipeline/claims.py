@@ -63,6 +63,12 @@ def claim(engine: Engine, owner: str, now: datetime, lease: timedelta,
     return ids
 
 
+def latest_arrival(engine: Engine) -> int:
+    """The id of the newest stored message (0 when none): it grows while mail arrives."""
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.max(received.c.id))).scalar() or 0)
+
+
 def record_failure(engine: Engine, received_id: int, owner: str, error: str) -> str:
     """Give the message back after an error; `failed` once attempts are used up."""
     with begin_write(engine) as conn:

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 
 from router.aio import first_of
 from router.config import Config
-from router.pipeline.claims import claim, record_failure
+from router.pipeline.claims import claim, latest_arrival, record_failure
 from router.pipeline.process import LeaseLost, process, process_batch
 from router.store import utcnow
 from router.store.engine import intake_busy
@@ -37,8 +37,10 @@ LEASE = timedelta(seconds=60)
 #: Messages claimed, decided and written together.
 BATCH = 25
 POLL_SECONDS = 5.0
-#: Pause between batches while intake is busy (SQLite: see `intake_busy`).
+#: Longest pause between batches while intake is busy (SQLite: see `intake_busy`).
 BURST_PAUSE_SECONDS = 0.5
+#: A burst is over when nothing new was stored for this long.
+QUIET_SECONDS = 0.1
 
 
 async def run_workers(engine: Engine, get_config: Callable[[], Config],
@@ -50,10 +52,7 @@ async def run_workers(engine: Engine, get_config: Callable[[], Config],
     while not stop.is_set():
         wake.clear()
         if intake_busy(engine, BURST_PAUSE_SECONDS):
-            # A burst is arriving (our last write waited for intake's): leave
-            # the CPU and the database to the SMTP sessions for a moment.
-            # What is stored is safe; it is decided when the burst eases.
-            await first_of(stop, timeout=BURST_PAUSE_SECONDS)
+            await burst_pause(engine, stop)
         try:
             ids = await asyncio.to_thread(claim, engine, owner, utcnow(), LEASE, BATCH)
         except Exception:
@@ -68,6 +67,31 @@ async def run_workers(engine: Engine, get_config: Callable[[], Config],
                 on_acted()
             continue
         await first_of(stop, wake, timeout=poll_seconds)
+
+
+async def burst_pause(engine: Engine, stop: asyncio.Event) -> None:
+    """Leave the CPU and the database to the SMTP sessions while a burst lasts.
+
+    A burst is arriving (our last write waited for intake's): what is stored
+    is safe and is decided when the burst eases.  The pause ends as soon as
+    nothing new was stored for `QUIET_SECONDS`, and after
+    `BURST_PAUSE_SECONDS` at the latest, so a steady stream is still decided
+    batch by batch between pauses.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + BURST_PAUSE_SECONDS
+    try:
+        newest = await asyncio.to_thread(latest_arrival, engine)
+        while not stop.is_set():
+            left = deadline - loop.time()
+            if left <= 0:
+                return
+            await first_of(stop, timeout=min(QUIET_SECONDS, left))
+            seen, newest = newest, await asyncio.to_thread(latest_arrival, engine)
+            if newest == seen and loop.time() < deadline:
+                return  # quiet: the burst is over
+    except Exception:  # a failed read ends the pause; claiming reports the error
+        log.debug("reading the newest arrival failed", exc_info=True)
 
 
 def process_safely(engine: Engine, config: Config, received_id: int, owner: str,

@@ -1,0 +1,79 @@
+"""The pause a worker takes while a burst arrives ends when the burst does."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from router.pipeline import runner
+from router.pipeline.claims import latest_arrival
+from tests.pipeline.test_claims import add
+
+
+def test_latest_arrival_follows_the_newest_row(engine: Engine) -> None:
+    assert latest_arrival(engine) == 0
+    ids = add(engine, 3)
+    assert latest_arrival(engine) == ids[-1]
+
+
+def test_pause_ends_soon_after_arrivals_stop(engine: Engine,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # A long longest pause: only the quiet rule can end it early.
+    monkeypatch.setattr(runner, "BURST_PAUSE_SECONDS", 60.0)
+    monkeypatch.setattr(runner, "QUIET_SECONDS", 0.05)
+    finished = threading.Event()
+    last_stored: list[float] = []
+
+    def burst() -> None:
+        for _ in range(12):  # one message every 20 ms: never quiet for 50 ms
+            add(engine, 1)
+            last_stored.append(time.monotonic())
+            finished.wait(0.02)
+
+    async def main() -> float:
+        sender = threading.Thread(target=burst)
+        sender.start()
+        try:
+            await runner.burst_pause(engine, asyncio.Event())
+            return time.monotonic()
+        finally:
+            await asyncio.to_thread(sender.join)
+
+    ended = asyncio.run(main())
+    assert ended > last_stored[-1]  # it waited for the whole burst
+    assert ended - last_stored[-1] < 10  # and not for the longest pause
+
+
+def test_pause_has_a_limit_and_stop_ends_it(engine: Engine,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner, "BURST_PAUSE_SECONDS", 0.2)
+    monkeypatch.setattr(runner, "QUIET_SECONDS", 0.05)
+    stop_sending = threading.Event()
+    sent = 0
+
+    def endless() -> None:
+        nonlocal sent
+        while not stop_sending.is_set():
+            add(engine, 1)
+            sent += 1
+            stop_sending.wait(0.01)
+
+    async def main() -> None:
+        sender = threading.Thread(target=endless)
+        sender.start()
+        try:
+            await runner.burst_pause(engine, asyncio.Event())
+            assert not stop_sending.is_set() and sender.is_alive()  # the limit ended it
+            stopped = asyncio.Event()
+            stopped.set()
+            await runner.burst_pause(engine, stopped)  # returns at once
+        finally:
+            stop_sending.set()
+            await asyncio.to_thread(sender.join)
+
+    asyncio.run(main())
+    assert sent > 0
