@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 
 from router.act.queue import (
+    Queued,
     claim_due,
     mark_dead,
     mark_deferred,
@@ -52,7 +53,12 @@ from router.config import Config
 from router.store import utcnow
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from router.act.queue import QueueRow
+
+    #: A row being delivered: claimed by the loop, or handed over by a worker.
+    DeliveryRow: TypeAlias = QueueRow | Queued
 
 log = logging.getLogger("router.delivery")
 
@@ -72,6 +78,10 @@ BATCH = 1
 #: fsyncs (side by side), the directory fsync and the commit of the outcomes
 #: are shared by all its rows.
 MAILDIR_BATCH = 64
+#: How long mail a pipeline worker queued for its own delivery (`Handoff`)
+#: stays its own: if the worker dies between its commit and the delivery,
+#: the delivery loop takes the rows after this.
+HANDOFF_LEASE = timedelta(seconds=60)
 #: Longest idle sleep: rows queued by other processes (ingest, release, a
 #: second instance) are found at the latest after this many seconds.
 POLL_SECONDS = 30.0
@@ -178,7 +188,7 @@ async def run_delivery(
     log.info("delivery stopped", extra={"event": "delivery_stopped", "owner": owner})
 
 
-def message_key(row: QueueRow) -> str:
+def message_key(row: DeliveryRow) -> str:
     """Stable per queue row: the row id and a hash of its Message-ID.
 
     The hash keeps keys apart when a database is recreated and ids repeat.
@@ -195,22 +205,79 @@ async def _deliver_rows(engine: Engine, config: Config, clock: Callable[[], date
     each, side by side (over SMTP the batch is a single row, recorded as
     soon as the relay answered).
     """
-    parcels = [Parcel(row.mail_from, unique(row.rcpt_tos), row.raw, message_key(row))
-               for row in rows]
     if isinstance(transport, MaildirTransport):
+        return await asyncio.to_thread(_deliver_local, engine, config, clock, transport, rows)
+    parcels = _parcels(rows)
+    results = list(await asyncio.gather(
+        *(_deliver_one(transport, row, parcel) for row, parcel in zip(rows, parcels,
+                                                                      strict=True))))
+    return await asyncio.to_thread(_record_many, engine, config,
+                                   _attempts(rows, parcels, results), clock())
+
+
+def _deliver_local(engine: Engine, config: Config, clock: Callable[[], datetime],
+                   transport: MaildirTransport, rows: Sequence[DeliveryRow]) -> list[str]:
+    """Blocking: deliver a batch into the Maildir and record the outcomes."""
+    parcels = _parcels(rows)
+    try:
+        results = transport.deliver_batch(parcels)
+    except Exception as exc:  # a transport bug must not lose the rows: retry them
+        log.error("transport failed", exc_info=True, extra={
+            "event": "transport_error", "outgoing_ids": [r.id for r in rows]})
+        results = [_internal_error(p.rcpt_tos, exc) for p in parcels]
+    return _record_many(engine, config, _attempts(rows, parcels, results), clock())
+
+
+def _parcels(rows: Sequence[DeliveryRow]) -> list[Parcel]:
+    return [Parcel(row.mail_from, unique(row.rcpt_tos), row.raw, message_key(row))
+            for row in rows]
+
+
+def _attempts(rows: Sequence[DeliveryRow], parcels: list[Parcel],
+              results: Sequence[DeliveryResult]) -> list[_Attempt]:
+    return [(row, list(parcel.rcpt_tos), result)
+            for row, parcel, result in zip(rows, parcels, results, strict=True)]
+
+
+class Handoff:
+    """A pipeline worker delivers the mail it just queued, in its own thread.
+
+    Only into a local Maildir, where a batch is written in milliseconds:
+    the rows are queued already leased to the worker (`lease_until`), and
+    right after its commit the worker writes the files and records them
+    sent (`deliver`).  Left to the delivery loop, the same rows would be
+    claimed again (one more write), read back from the database, and
+    delivered by a second thread of the process competing with the workers
+    for the interpreter lock.  Over SMTP a relay may take seconds, so the
+    delivery loop sends those, one row at a time.  Whatever the worker does
+    not deliver (it died, the disk failed, a reload changed the transport
+    meanwhile) is due again for the delivery loop when the lease ends.
+    """
+
+    def __init__(self, engine: Engine, config: ConfigSource) -> None:
+        self._engine = engine
+        self._config = config
+
+    def lease_until(self, now: datetime) -> datetime | None:
+        """Until when mail queued `now` is the worker's to deliver; None: the loop's."""
+        if isinstance(transport_for(_current(self._config)), MaildirTransport):
+            return now + HANDOFF_LEASE
+        return None
+
+    def deliver(self, rows: Sequence[Queued]) -> None:
+        """Blocking, never raises: a failure is logged and retried by the delivery loop."""
+        if not rows:
+            return
+        config = _current(self._config)
+        transport = transport_for(config)
+        if not isinstance(transport, MaildirTransport):
+            return  # the transport was changed by a reload: the loop delivers after the lease
         try:
-            results = await transport.deliver_many(parcels)
-        except Exception as exc:  # a transport bug must not lose the rows: retry them
-            log.error("transport failed", exc_info=True, extra={
-                "event": "transport_error", "outgoing_ids": [r.id for r in rows]})
-            results = [_internal_error(p.rcpt_tos, exc) for p in parcels]
-    else:
-        results = list(await asyncio.gather(
-            *(_deliver_one(transport, row, parcel) for row, parcel in zip(rows, parcels,
-                                                                          strict=True))))
-    attempts = [(row, list(parcel.rcpt_tos), result)
-                for row, parcel, result in zip(rows, parcels, results, strict=True)]
-    return await asyncio.to_thread(_record_many, engine, config, attempts, clock())
+            _deliver_local(self._engine, config, utcnow, transport, rows)
+        except Exception:
+            log.error("delivering handed-over mail failed; the delivery loop retries it",
+                      exc_info=True, extra={"event": "delivery_error",
+                                            "outgoing_ids": [r.id for r in rows]})
 
 
 async def _deliver_one(transport: Transport, row: QueueRow, parcel: Parcel) -> DeliveryResult:
@@ -232,7 +299,7 @@ def _internal_error(recipients: Sequence[str], exc: Exception) -> DeliveryResult
                               f"internal error: {type(exc).__name__}: {exc}")
 
 
-_Attempt = tuple["QueueRow", list[str], DeliveryResult]
+_Attempt = tuple["DeliveryRow", list[str], DeliveryResult]
 
 
 def _record_many(engine: Engine, config: Config, attempts: list[_Attempt],
@@ -253,7 +320,7 @@ def _record_many(engine: Engine, config: Config, attempts: list[_Attempt],
     return outcomes
 
 
-def _record(engine: Engine, config: Config, row: QueueRow, recipients: list[str],
+def _record(engine: Engine, config: Config, row: DeliveryRow, recipients: list[str],
             result: DeliveryResult, now: datetime) -> str:
     """Write the outcome of one attempt and log it; "sent", "deferred", "dead" or "gone"."""
     ok = set(result.delivered)

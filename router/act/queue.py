@@ -78,13 +78,53 @@ def _insert(conn: Connection) -> Any:
         index_elements=[outgoing.c.message_id])
 
 
-def enqueue_many(conn: Connection, mails: Sequence[dict[str, Any]], now: datetime) -> None:
+@dataclass(frozen=True)
+class Queued:
+    """A row just queued by `enqueue_many` and leased to its caller, as delivery reads it."""
+
+    id: int
+    kind: str
+    message_id: str
+    mail_from: str
+    rcpt_tos: list[str]
+    raw: bytes
+    attempts: int = 0
+
+
+def enqueue_many(conn: Connection, mails: Sequence[dict[str, Any]], now: datetime, *,
+                 lease_until: datetime | None = None) -> list[Queued]:
     """`enqueue` for several mails in one executemany (the pipeline's batches).
 
-    Each item has the keyword arguments of `enqueue` except `now`.
+    Each item has the keyword arguments of `enqueue` except `now`.  With
+    `lease_until` the rows are queued already claimed until then (their
+    `next_try_at`, as `claim_due` would set it), and returned: the caller
+    delivers them itself right after its commit, and the delivery loop takes
+    them only if it has not done so by then.  A Message-ID queued before (a
+    retried step) keeps its row, which is not returned.
     """
-    if mails:
-        conn.execute(_insert(conn), [_row(**mail, now=now) for mail in mails])
+    if not mails:
+        return []
+    rows = [_row(**mail, now=now) for mail in mails]
+    if lease_until is not None:
+        for row in rows:
+            row["next_try_at"] = lease_until
+    conn.execute(_insert(conn), rows)
+    if lease_until is None:
+        return []
+    ours = {row["message_id"]: row for row in rows}
+    found = conn.execute(_LEASED_NOW, {"ids": list(ours), "until": lease_until})
+    queued = []
+    for row_id, message_id in found:
+        row = ours[message_id]
+        queued.append(Queued(int(row_id), row["kind"], message_id, row["mail_from"],
+                             row["rcpt_tos"], row["raw"]))
+    return sorted(queued, key=lambda q: q.id)
+
+
+_LEASED_NOW = sa.select(outgoing.c.id, outgoing.c.message_id).where(
+    outgoing.c.message_id.in_(sa.bindparam("ids", expanding=True)),
+    outgoing.c.state == "pending", outgoing.c.attempts == 0,
+    outgoing.c.next_try_at == sa.bindparam("until", type_=outgoing.c.next_try_at.type))
 
 
 def enqueue(
@@ -148,6 +188,9 @@ def claim_due(
         .values(next_try_at=now + lease)
         .returning(*outgoing.c)
     )
+    with engine.connect() as conn:  # nothing due (the usual answer): no write at all
+        if conn.execute(_ANY_DUE, {"now": now}).first() is None:
+            return []
     # A lease lost in a power cut costs nothing: the row is due again.
     with begin_write(engine, durable=False) as conn:
         rows = sorted(conn.execute(claim), key=lambda r: r.id)
@@ -156,6 +199,11 @@ def claim_due(
                                     "outgoing_ids": [r.id for r in rows],
                                     "lease_until": (now + lease).isoformat()})
     return rows
+
+
+_ANY_DUE = sa.select(outgoing.c.id).where(
+    outgoing.c.state == "pending",
+    outgoing.c.next_try_at <= sa.bindparam("now", type_=outgoing.c.next_try_at.type)).limit(1)
 
 
 def mark_sent(engine: Engine, id: int, now: datetime) -> bool:

@@ -23,10 +23,10 @@ others anything but a retry.
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy import exc
@@ -38,7 +38,7 @@ from router.act.compose import (
     compose_notice,
     compose_redirect,
 )
-from router.act.queue import enqueue_many
+from router.act.queue import Queued, enqueue_many
 from router.categories import BOUNCE
 from router.config import Config
 from router.decide.classify import Decision, classify
@@ -50,6 +50,16 @@ from router.store import begin_write, contacts, decisions, outgoing, received, u
 from router.store.orderbook import DbHistory, DbOrderBook
 
 log = logging.getLogger("router.pipeline")
+
+
+class Deliverer(Protocol):
+    """Who delivers a batch's mail right after its commit (`router.act.delivery.Handoff`)."""
+
+    def lease_until(self, now: datetime) -> datetime | None:
+        """The mail queued now is leased to the deliverer until then; None: not taken."""
+
+    def deliver(self, rows: Sequence[Queued]) -> None:
+        """Deliver the rows queued with that lease; never raises."""
 
 
 class LeaseLost(Exception):
@@ -74,18 +84,19 @@ def envelope_of(config: Config, row: Any) -> Envelope:
 
 
 def process(engine: Engine, config: Config, received_id: int, owner: str, templates: Any,
-            *, force_category: str | None = None) -> Outcome:
+            *, force_category: str | None = None,
+            deliverer: Deliverer | None = None) -> Outcome:
     """Decide and act on one message this worker holds the lease of."""
     with engine.connect() as conn:
         row = conn.execute(sa.select(received).where(received.c.id == received_id)).one()
         prepared = _prepare(conn, config, row, force_category=force_category)
     try:
-        return _write(engine, config, prepared, owner, templates)
+        return _write(engine, config, prepared, owner, templates, deliverer)
     except ContactOpenedMeanwhile:
         # Decided again on a fresh read: it continues that contact now.
         with engine.connect() as conn:
             prepared = _prepare(conn, config, row, force_category=force_category)
-        return _write(engine, config, prepared, owner, templates)
+        return _write(engine, config, prepared, owner, templates, deliverer)
     except exc.IntegrityError:
         # A copy of this message was acted on by another worker meanwhile:
         # the unique dedup key refused ours, so record it as the duplicate.
@@ -96,11 +107,12 @@ def process(engine: Engine, config: Config, received_id: int, owner: str, templa
             raise
         return _write(engine, config, replace(
             prepared, plan=make_plan(config, prepared.decision, facts), store_key=None),
-            owner, templates)
+            owner, templates, deliverer)
 
 
 def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
-                  templates: Any) -> tuple[dict[int, str], list[int]]:
+                  templates: Any, deliverer: Deliverer | None = None
+                  ) -> tuple[dict[int, str], list[int]]:
     """Decide and act on several leased messages, one commit for all of them.
 
     Returns the state of each message written, and the ids left for the
@@ -116,7 +128,7 @@ def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
         if not pending:
             return
         try:
-            outcomes = _write_many(engine, config, pending, owner, templates)
+            outcomes = _write_many(engine, config, pending, owner, templates, deliverer)
         except Exception as error:  # rolled back: each is retried on its own
             log.info("batch write failed; processing its messages one by one",
                      extra={"event": "batch_retry", "ids": [p.row.id for p in pending],
@@ -251,14 +263,14 @@ def _facts(conn: Connection, address: str | None, mail: ParsedMail, dedup_key: s
 
 
 def _write(engine: Engine, config: Config, prepared: _Prepared, owner: str,
-           templates: Any) -> Outcome:
+           templates: Any, deliverer: Deliverer | None = None) -> Outcome:
     """Write one message's outcome in its own transaction."""
-    (outcome,) = _write_many(engine, config, [prepared], owner, templates)
+    (outcome,) = _write_many(engine, config, [prepared], owner, templates, deliverer)
     return outcome
 
 
 def _write_many(engine: Engine, config: Config, batch: list[_Prepared], owner: str,
-                templates: Any) -> list[Outcome]:
+                templates: Any, deliverer: Deliverer | None = None) -> list[Outcome]:
     """Write the outcomes in ONE transaction; all or none (then it raises).
 
     Everything that takes time is done first: the decisions get their
@@ -271,6 +283,9 @@ def _write_many(engine: Engine, config: Config, batch: list[_Prepared], owner: s
     and the decisions are each inserted by one executemany, the old
     decisions deleted and the received rows updated (one statement per
     resulting state) with `IN` lists.
+
+    With a `deliverer`, the mails are queued leased to it and handed to it
+    after the commit (see `router.act.delivery.Handoff`).
     """
     now = utcnow()
     decided: dict[int, Decision] = {
@@ -279,8 +294,10 @@ def _write_many(engine: Engine, config: Config, batch: list[_Prepared], owner: s
     mails = [_compose(config, p.plan.send, decided[p.row.id], p.row, p.address, templates,
                       now, p.mail)
              for p in batch if p.plan.send is not None]
+    lease_until = deliverer.lease_until(now) if deliverer is not None and mails else None
     with begin_write(engine) as conn:
-        outcomes = _write_all(conn, config, batch, decided, mails, owner, now)
+        outcomes, queued = _write_all(conn, config, batch, decided, mails, owner, now,
+                                      lease_until)
     for outcome in outcomes:
         decision = outcome.decision
         log.info("decided", extra={
@@ -288,6 +305,8 @@ def _write_many(engine: Engine, config: Config, batch: list[_Prepared], owner: s
             "seller": decision.seller_id, "region": decision.region,
             "category": decision.category, "action": decision.action, "rule": decision.rule,
             "state": outcome.state})
+    if queued and deliverer is not None:
+        deliverer.deliver(queued)
     return outcomes
 
 
@@ -303,7 +322,8 @@ _RELEASE = received.update().where(
 
 def _write_all(conn: Connection, config: Config, batch: list[_Prepared],
                decided: dict[int, Decision], mails: list[tuple[int, Composed]], owner: str,
-               now: datetime) -> list[Outcome]:
+               now: datetime, lease_until: datetime | None
+               ) -> tuple[list[Outcome], list[Queued]]:
     new_contacts = [_contact_values(config, decided[p.row.id], p.row)
                     for p in batch if p.plan.new_contact]
     for values in new_contacts:
@@ -313,8 +333,7 @@ def _write_all(conn: Connection, config: Config, batch: list[_Prepared],
     for prepared in batch:
         if prepared.plan.join_contact is not None:
             _join_contact(conn, prepared.plan.join_contact, prepared.row.arrived_at)
-    if mails:
-        _enqueue_many(conn, mails, now)
+    queued = _enqueue_many(conn, mails, now, lease_until) if mails else []
     ids = list(decided)
     conn.execute(_DELETE_DECISIONS, {"ids": ids})
     # The `evidence` column keeps the whole decision record, so `explain`
@@ -333,7 +352,7 @@ def _write_all(conn: Connection, config: Config, batch: list[_Prepared],
         if done.rowcount != len(state_ids):
             lost = ", ".join(str(i) for i in state_ids) if len(state_ids) > 1 else state_ids[0]
             raise LeaseLost(f"message {lost}: lease lost to another worker")
-    return [Outcome(p.row.id, p.plan.state, decided[p.row.id]) for p in batch]
+    return [Outcome(p.row.id, p.plan.state, decided[p.row.id]) for p in batch], queued
 
 
 class ContactOpenedMeanwhile(Exception):
@@ -404,9 +423,10 @@ def _compose(config: Config, kind: str, decision: Decision, row: Any,
     return row.id, composed
 
 
-def _enqueue_many(conn: Connection, mails: list[tuple[int, Composed]], now: datetime) -> None:
+def _enqueue_many(conn: Connection, mails: list[tuple[int, Composed]], now: datetime,
+                  lease_until: datetime | None) -> list[Queued]:
     """Queue the batch's composed mails in one statement (see `enqueue_many`)."""
-    enqueue_many(conn, [{
+    return enqueue_many(conn, [{
         "kind": c.kind, "message_id": c.message_id, "mail_from": c.mail_from,
         "rcpt_tos": c.rcpt_tos, "raw": c.raw, "received_id": received_id,
-    } for received_id, c in mails], now)
+    } for received_id, c in mails], now, lease_until=lease_until)

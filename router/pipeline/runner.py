@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from router.aio import first_of
 from router.config import Config
 from router.pipeline.claims import claim, latest_arrival, record_failure
-from router.pipeline.process import LeaseLost, process, process_batch
+from router.pipeline.process import Deliverer, LeaseLost, process, process_batch
 from router.store import utcnow
 from router.store.engine import intake_busy
 
@@ -47,8 +47,13 @@ async def run_workers(engine: Engine, get_config: Callable[[], Config],
                       get_templates: Callable[[], Any], *,
                       owner: str, stop: asyncio.Event, wake: asyncio.Event,
                       on_acted: Callable[[], None] | None = None,
+                      deliverer: Deliverer | None = None,
                       poll_seconds: float = POLL_SECONDS) -> None:
-    """Process messages until `stop` is set; finish the one in hand first."""
+    """Process messages until `stop` is set; finish the one in hand first.
+
+    `deliverer` delivers each batch's mail right after its commit
+    (`router.act.delivery.Handoff`); `on_acted` is called after each batch.
+    """
     while not stop.is_set():
         wake.clear()
         if intake_busy(engine, BURST_PAUSE_SECONDS):
@@ -61,7 +66,7 @@ async def run_workers(engine: Engine, get_config: Callable[[], Config],
         if ids:
             # The batch in hand is finished even when `stop` is set meanwhile.
             await asyncio.to_thread(process_batch_safely, engine, get_config(), ids, owner,
-                                    get_templates())
+                                    get_templates(), deliverer)
         if ids:
             if on_acted is not None:
                 on_acted()
@@ -95,11 +100,12 @@ async def burst_pause(engine: Engine, stop: asyncio.Event) -> None:
 
 
 def process_safely(engine: Engine, config: Config, received_id: int, owner: str,
-                   templates: Any, force_category: str | None = None) -> str:
+                   templates: Any, force_category: str | None = None,
+                   deliverer: Deliverer | None = None) -> str:
     """Process one message; an error is recorded on it, never raised."""
     try:
         return process(engine, config, received_id, owner, templates,
-                       force_category=force_category).state
+                       force_category=force_category, deliverer=deliverer).state
     except LeaseLost as exc:
         log.warning(str(exc), extra={"event": "lease_lost", "id": received_id})
         return "lost"
@@ -116,17 +122,19 @@ def process_safely(engine: Engine, config: Config, received_id: int, owner: str,
 
 
 def process_batch_safely(engine: Engine, config: Config, ids: list[int], owner: str,
-                         templates: Any) -> dict[int, str]:
+                         templates: Any, deliverer: Deliverer | None = None
+                         ) -> dict[int, str]:
     """Process claimed messages together; errors are recorded per message, never raised."""
     try:
-        states, left = process_batch(engine, config, ids, owner, templates)
+        states, left = process_batch(engine, config, ids, owner, templates, deliverer)
     except Exception:  # a bug or an outage outside any one message: try each alone
         log.warning("batch processing failed; processing one by one", exc_info=True,
                     extra={"event": "batch_retry", "ids": ids})
         states, left = {}, list(ids)
     for received_id in left:
         if received_id not in states:
-            states[received_id] = process_safely(engine, config, received_id, owner, templates)
+            states[received_id] = process_safely(engine, config, received_id, owner, templates,
+                                                 deliverer=deliverer)
     return states
 
 

@@ -262,7 +262,7 @@ def _read_exactly(fd: int, size: int) -> bytes:
 
 
 async def _serve_child(path: Path, config: Config, fd: int) -> int:
-    from router.act.delivery import default_owner, run_delivery
+    from router.act.delivery import Handoff, default_owner, run_delivery
     from router.act.templates import NoticeTemplates
     from router.decide.language import warm_up
     from router.pipeline.runner import run_workers
@@ -320,7 +320,8 @@ async def _serve_child(path: Path, config: Config, fd: int) -> int:
         owner = default_owner()
         await asyncio.gather(
             run_workers(engine, lambda: current.config, lambda: current.templates,
-                        owner=owner, stop=stop, wake=work, on_acted=mail.set),
+                        owner=owner, stop=stop, wake=work, on_acted=mail.set,
+                        deliverer=Handoff(engine, lambda: current.config)),
             run_delivery(engine, lambda: current.config, stop=stop, owner=owner,
                          wake=mail),
         )

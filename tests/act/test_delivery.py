@@ -18,11 +18,18 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from router.act.delivery import LEASE, deliver_once, message_key, run_delivery
-from router.act.queue import claim_due, enqueue
+from router.act.delivery import (
+    HANDOFF_LEASE,
+    LEASE,
+    Handoff,
+    deliver_once,
+    message_key,
+    run_delivery,
+)
+from router.act.queue import Queued, claim_due, enqueue, enqueue_many
 from router.act.transports import MaildirTransport
 from router.config import Config
-from router.store import outgoing
+from router.store import outgoing, utcnow
 from tests.act.relay import Relay, running
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -230,3 +237,69 @@ def test_run_delivery_wakes_on_new_mail_and_stops(engine: Engine, tmp_path: Path
 
     asyncio.run(scenario())
     assert len(list((tmp_path / "new").iterdir())) == 2
+
+
+def hand_over(engine: Engine, handoff: Handoff, count: int, now: datetime = T0) -> list[Queued]:
+    """Queue `count` mails the way a pipeline batch does with a deliverer."""
+    with engine.begin() as conn:
+        return enqueue_many(conn, [{
+            "kind": "forward", "message_id": f"<handed-{n}@csba.test>",
+            "mail_from": "csba-noreply@amazon.de", "rcpt_tos": ["team@example.internal"],
+            "raw": RAW, "received_id": None} for n in range(count)], now,
+            lease_until=handoff.lease_until(now))
+
+
+def test_handed_over_mail_is_delivered_by_the_worker_not_the_loop(
+        engine: Engine, tmp_path: Path, events: list[dict[str, Any]]) -> None:
+    config = make_config(f"maildir://{tmp_path}")
+    handoff = Handoff(engine, config)
+    assert handoff.lease_until(T0) == T0 + HANDOFF_LEASE
+    queued = hand_over(engine, handoff, 3)
+    assert [q.message_id for q in queued] == [f"<handed-{n}@csba.test>" for n in range(3)]
+    assert claim_due(engine, T0, "loop", LEASE, 10) == []  # leased to the worker
+    handoff.deliver(queued)
+    assert [row(engine, q.id).state for q in queued] == ["sent"] * 3
+    assert len(list((tmp_path / "new").iterdir())) == 3
+    assert [e["message_id"] for e in events if e.get("event") == "sent"] == [
+        q.message_id for q in queued]
+    assert once(engine, config, T0 + HANDOFF_LEASE) == 0  # nothing left for the loop
+
+
+def test_mail_the_worker_could_not_deliver_is_the_loops_later(
+        engine: Engine, tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    now = utcnow()  # the worker records its outcome at the real time
+    handoff = Handoff(engine, make_config(f"maildir://{blocked}", give_up="7d"))
+    (queued,) = hand_over(engine, handoff, 1, now=now)
+    handoff.deliver([queued])  # the Maildir cannot be made: deferred, never raised
+    failed = row(engine, queued.id)
+    assert (failed.state, failed.attempts) == ("pending", 1)
+    assert "file" in failed.last_error
+    good = make_config(f"maildir://{tmp_path / 'outbox'}", give_up="7d")
+    assert once(engine, good, failed.next_try_at + timedelta(seconds=1)) == 1
+    assert row(engine, queued.id).state == "sent"
+
+
+def test_mail_of_a_worker_that_died_is_the_loops_after_the_lease(
+        engine: Engine, tmp_path: Path) -> None:
+    config = make_config(f"maildir://{tmp_path}")
+    (queued,) = hand_over(engine, Handoff(engine, config), 1)  # then it dies
+    assert once(engine, config, T0 + HANDOFF_LEASE - timedelta(seconds=1)) == 0
+    assert once(engine, config, T0 + HANDOFF_LEASE) == 1
+    assert row(engine, queued.id).state == "sent"
+
+
+def test_smtp_mail_is_left_to_the_delivery_loop(engine: Engine) -> None:
+    handoff = Handoff(engine, make_config("smtp://127.0.0.1:25"))
+    assert handoff.lease_until(T0) is None
+    (queued,) = [add(engine)]
+    assert claim_due(engine, T0, "loop", LEASE, 10)[0].id == queued
+
+
+def test_a_retried_enqueue_hands_over_only_new_rows(engine: Engine, tmp_path: Path) -> None:
+    handoff = Handoff(engine, make_config(f"maildir://{tmp_path}"))
+    first = hand_over(engine, handoff, 2)
+    again = hand_over(engine, handoff, 3, now=T0 + timedelta(seconds=5))
+    assert [q.message_id for q in again] == ["<handed-2@csba.test>"]
+    assert again[0].id not in {q.id for q in first}

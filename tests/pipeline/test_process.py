@@ -232,3 +232,26 @@ def test_contacts_opened_by_two_workers_at_once_count_once(world: Engine, config
         categories = {r[0]: r[1] for r in conn.execute(
             sa.select(decisions.c.received_id, decisions.c.category))}
     assert categories == {first: "post_sale_seller_fulfilled", second: "follow_up"}
+
+
+def test_a_batch_hands_its_mail_to_the_worker_deliverer(world: Engine, config: Config,
+                                                        tmp_path: Path) -> None:
+    """With a Maildir, the worker delivers what a batch queued right after its commit."""
+    from router.act.delivery import Handoff
+    from router.pipeline.runner import process_batch_safely
+
+    outbox = tmp_path / "outbox"
+    config = config.model_copy(update={"outbound": config.outbound.model_copy(
+        update={"transport": f"maildir://{outbox}"})})
+    ids = [store(world, forward("302-1234567-1234567", message_id=f"<h{n}@x>",
+                                sender=f"s{n}@musterhandel.de")) for n in range(3)]
+    ids.append(store(world, forward("302-7654321-7654321", message_id="<fba@x>")))
+    now = datetime.now(UTC)
+    assert claim(world, "w", now, timedelta(minutes=5), limit=10) == ids
+    states = process_batch_safely(world, config, ids, "w", NoticeTemplates.from_config(config),
+                                  Handoff(world, config))
+    assert set(states.values()) == {"done"}
+    sent = rows(world, outgoing)
+    assert {r.kind for r in sent} == {"forward", "notice"}
+    assert [r.state for r in sent] == ["sent"] * len(sent)  # no delivery loop ran
+    assert len(list((outbox / "new").iterdir())) == len(sent)
