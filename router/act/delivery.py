@@ -31,6 +31,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -240,23 +241,26 @@ def _attempts(rows: Sequence[DeliveryRow], parcels: list[Parcel],
 
 
 class Handoff:
-    """A pipeline worker delivers the mail it just queued, in its own thread.
+    """A pipeline worker delivers the mail it just queued, beside its next batch.
 
     Only into a local Maildir, where a batch is written in milliseconds:
     the rows are queued already leased to the worker (`lease_until`), and
-    right after its commit the worker writes the files and records them
-    sent (`deliver`).  Left to the delivery loop, the same rows would be
-    claimed again (one more write), read back from the database, and
-    delivered by a second thread of the process competing with the workers
-    for the interpreter lock.  Over SMTP a relay may take seconds, so the
-    delivery loop sends those, one row at a time.  Whatever the worker does
-    not deliver (it died, the disk failed, a reload changed the transport
-    meanwhile) is due again for the delivery loop when the lease ends.
+    right after its commit the worker hands them over (`deliver`): a thread
+    of its own writes the files and records them sent while the worker
+    decides the next batch (the fsyncs wait on the disk, not the CPU).
+    Left to the delivery loop, the same rows would be claimed again (one
+    more write) and read back from the database.  Over SMTP a relay may take
+    seconds, so the delivery loop sends those, one row at a time.  Whatever
+    is not delivered (the process died, the disk failed, a reload changed
+    the transport meanwhile) is due again for the delivery loop when the
+    lease ends.  `close` waits for the batch in hand, as a stop must.
     """
 
     def __init__(self, engine: Engine, config: ConfigSource) -> None:
         self._engine = engine
         self._config = config
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="handoff")
+        self._in_hand: Future[None] | None = None
 
     def lease_until(self, now: datetime) -> datetime | None:
         """Until when mail queued `now` is the worker's to deliver; None: the loop's."""
@@ -265,9 +269,27 @@ class Handoff:
         return None
 
     def deliver(self, rows: Sequence[Queued]) -> None:
-        """Blocking, never raises: a failure is logged and retried by the delivery loop."""
-        if not rows:
-            return
+        """Start delivering `rows` once the batch handed over before is done.
+
+        One batch at a time: a worker that decides faster than the disk
+        takes files waits here instead of piling batches up.
+        """
+        self.wait()
+        if rows:
+            self._in_hand = self._thread.submit(self._deliver_now, list(rows))
+
+    def wait(self) -> None:
+        """Until everything handed over is delivered (or left to the loop)."""
+        if self._in_hand is not None:
+            self._in_hand.result()
+            self._in_hand = None
+
+    def close(self) -> None:
+        self.wait()
+        self._thread.shutdown()
+
+    def _deliver_now(self, rows: list[Queued]) -> None:
+        """Never raises: a failure is logged and retried by the delivery loop."""
         config = _current(self._config)
         transport = transport_for(config)
         if not isinstance(transport, MaildirTransport):

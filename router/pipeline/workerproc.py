@@ -315,17 +315,19 @@ async def _serve_child(path: Path, config: Config, fd: int) -> int:
     loop.add_signal_handler(signal.SIGHUP, reload)
 
     engine = open_engine(config.storage_url)
+    handoff = Handoff(engine, lambda: current.config)
     try:
         await asyncio.to_thread(warm_up)  # language models: not on the first message
         owner = default_owner()
         await asyncio.gather(
             run_workers(engine, lambda: current.config, lambda: current.templates,
                         owner=owner, stop=stop, wake=work, on_acted=mail.set,
-                        deliverer=Handoff(engine, lambda: current.config)),
+                        deliverer=handoff),
             run_delivery(engine, lambda: current.config, stop=stop, owner=owner,
                          wake=mail),
         )
     finally:
+        await asyncio.to_thread(handoff.close)  # the last batch's mail, before exit
         engine.dispose()
         os.close(fd)
     return 0

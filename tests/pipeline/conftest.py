@@ -204,13 +204,15 @@ def expire_dead_leases(url: str, owners: Collection[str], killed_at: datetime
 
     Those held leases on the messages they had claimed (owner `owners`) and
     on the outgoing rows they were delivering: a claim moves `next_try_at`
-    one delivery lease ahead, so a row the dead claimed before `killed_at`
-    is pending and due no later than `killed_at` + that lease.  In
-    production another daemon takes them over when they expire; the test
+    one delivery lease ahead, and a worker queues its own mail leased for a
+    shorter while (the hand-off), so a row the dead held was queued before
+    `killed_at` and is due no later than `killed_at` + the delivery lease.
+    In production another daemon takes them over when they expire; the test
     moves the expiry into the past instead of waiting minutes.  A daemon
     still running keeps its own leases: its message leases carry its name,
-    and its outgoing claims since the kill end later than the bound (call
-    this when its deliveries claimed before the kill are over).
+    its hand-offs since the kill were queued after it, and its outgoing
+    claims since the kill end later than the bound (call this when its
+    deliveries claimed before the kill are over).
     Returns how many received and outgoing rows were released.
     """
     now = utcnow()
@@ -223,6 +225,7 @@ def expire_dead_leases(url: str, owners: Collection[str], killed_at: datetime
                 received.c.lease_expires.is_not(None)).values(lease_expires=past)).rowcount
             mails = conn.execute(outgoing.update().where(
                 outgoing.c.state == "pending", outgoing.c.next_try_at > now,
+                outgoing.c.created_at <= killed_at,
                 outgoing.c.next_try_at <= killed_at + DELIVERY_LEASE).values(
                 next_try_at=past)).rowcount
     finally:
