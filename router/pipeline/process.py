@@ -23,7 +23,7 @@ others anything but a retry.
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -141,27 +141,34 @@ def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
 
     with engine.connect() as conn:
         rows = {row.id: row for row in conn.execute(_RECEIVED, {"ids": ids})}
+        # Every message is decided on one snapshot first, so that the copies
+        # decided before are looked up once for the whole batch.
+        decided: dict[int, _Decided] = {}
         for received_id in ids:
             row = rows.get(received_id)
-            if row is None:
+            try:
+                if row is None:
+                    raise LookupError(received_id)
+                decided[received_id] = _decide(conn, config, row)
+            except Exception:
+                conn.rollback()
                 left.append(received_id)
-                continue
-            for first in (True, False):
-                try:
-                    prepared = _prepare(conn, config, row)
-                except Exception:
-                    conn.rollback()
-                    left.append(received_id)
-                    break
-                if first and prepared.keys & keys:
+        duplicates = _duplicates(conn, [d.dedup_key for d in decided.values() if d.dedup_key])
+        for received_id, first_read in decided.items():
+            try:
+                prepared = _planned(conn, config, first_read, duplicates)
+                if prepared.keys & keys:
                     # Depends on what an earlier message of the batch writes:
                     # commit those, then decide this one again on a fresh read.
                     flush()
                     conn.rollback()
-                    continue
-                pending.append(prepared)
-                keys.update(prepared.keys)
-                break
+                    prepared = _prepare(conn, config, first_read.row)
+            except Exception:
+                conn.rollback()
+                left.append(received_id)
+                continue
+            pending.append(prepared)
+            keys.update(prepared.keys)
         conn.rollback()
     flush()
     return states, left
@@ -200,9 +207,20 @@ class _Prepared:
         return frozenset(found)
 
 
-def _prepare(conn: Connection, config: Config, row: Any, *,
-             force_category: str | None = None) -> _Prepared:
-    """Parse, classify and plan one message, reading through `conn`."""
+@dataclass(frozen=True)
+class _Decided:
+    """One message parsed and classified; not yet planned (see `_planned`)."""
+
+    row: Any
+    mail: ParsedMail
+    decision: Decision
+    address: str | None  # the seller address that handed it over
+    dedup_key: str | None
+
+
+def _decide(conn: Connection, config: Config, row: Any, *,
+            force_category: str | None = None) -> _Decided:
+    """Parse and classify one message, reading through `conn`."""
     mail = parse_message(row.raw)
     envelope = envelope_of(config, row)
     decision = classify(config, mail, envelope, orders=DbOrderBook(conn),
@@ -212,13 +230,25 @@ def _prepare(conn: Connection, config: Config, row: Any, *,
                            action=config.action_for(force_category), rule="released",
                            reason=f"an operator released it as {force_category}")
     match = find_seller(config, mail, envelope)
-    address = match.address if match else None
     dedup_key = _dedup_key(decision, mail) if force_category is None else None
-    facts = _facts(conn, address, mail, dedup_key, now=utcnow(),
-                   notices=decision.action == BOUNCE)
-    plan = make_plan(config, decision, facts)
-    return _Prepared(row, mail, decision, plan, address, dedup_key,
-                     dedup_key if facts.duplicate_of is None else None)
+    return _Decided(row, mail, decision, match.address if match else None, dedup_key)
+
+
+def _planned(conn: Connection, config: Config, decided: _Decided,
+             duplicates: Mapping[str, int] | None = None) -> _Prepared:
+    """The plan for a decided message; `duplicates` answers for its copy if given."""
+    facts = _facts(conn, decided.address, decided.mail, decided.dedup_key, now=utcnow(),
+                   notices=decided.decision.action == BOUNCE, duplicates=duplicates)
+    plan = make_plan(config, decided.decision, facts)
+    return _Prepared(decided.row, decided.mail, decided.decision, plan, decided.address,
+                     decided.dedup_key,
+                     decided.dedup_key if facts.duplicate_of is None else None)
+
+
+def _prepare(conn: Connection, config: Config, row: Any, *,
+             force_category: str | None = None) -> _Prepared:
+    """Parse, classify and plan one message, reading through `conn`."""
+    return _planned(conn, config, _decide(conn, config, row, force_category=force_category))
 
 
 def _dedup_key(decision: Decision, mail: ParsedMail) -> str | None:
@@ -229,17 +259,32 @@ def _dedup_key(decision: Decision, mail: ParsedMail) -> str | None:
 
 _DUPLICATE_OF = sa.select(decisions.c.received_id).where(
     decisions.c.dedup_key == sa.bindparam("key"))
+_DUPLICATES_OF = sa.select(decisions.c.dedup_key, decisions.c.received_id).where(
+    decisions.c.dedup_key.in_(sa.bindparam("keys", expanding=True)))
+
+
+def _duplicates(conn: Connection, keys: list[str]) -> dict[str, int]:
+    """The message each of `keys` was decided for already (absent: none), in one query."""
+    if not keys:
+        return {}
+    return {key: int(received_id)
+            for key, received_id in conn.execute(_DUPLICATES_OF, {"keys": keys})}
 
 
 def _facts(conn: Connection, address: str | None, mail: ParsedMail, dedup_key: str | None,
-           now: datetime, *, notices: bool = True) -> Facts:
+           now: datetime, *, notices: bool = True,
+           duplicates: Mapping[str, int] | None = None) -> Facts:
     """What the plan needs from the store; the notices sent only when `notices`.
 
     Only a notice's plan reads them (the daily limit, no second notice about
     the same original), so they are not read for other actions.
+    `duplicates`, when given, holds the answers of `_duplicates` for a batch
+    that includes `dedup_key`.
     """
     duplicate_of = None
-    if dedup_key is not None:
+    if dedup_key is not None and duplicates is not None:
+        duplicate_of = duplicates.get(dedup_key)
+    elif dedup_key is not None:
         duplicate_of = conn.execute(_DUPLICATE_OF, {"key": dedup_key}).scalar()
     notices_today = 0
     noticed_same = False
@@ -326,8 +371,7 @@ def _write_all(conn: Connection, config: Config, batch: list[_Prepared],
                ) -> tuple[list[Outcome], list[Queued]]:
     new_contacts = [_contact_values(config, decided[p.row.id], p.row)
                     for p in batch if p.plan.new_contact]
-    for values in new_contacts:
-        _check_no_live_contact(conn, config, values)
+    _check_no_live_contacts(conn, config, new_contacts)
     if new_contacts:
         conn.execute(_INSERT_CONTACTS, new_contacts)
     for prepared in batch:
@@ -363,30 +407,38 @@ class ContactOpenedMeanwhile(Exception):
     """
 
 
-_LIVE_CONTACT = sa.select(contacts.c.id).where(
-    contacts.c.seller_id == sa.bindparam("seller_id"),
-    contacts.c.order_id == sa.bindparam("order_id"),
-    contacts.c.id != sa.bindparam("id"),
-    contacts.c.last_activity_at >= sa.bindparam(
-        "since", type_=contacts.c.last_activity_at.type)).limit(1)
+_LIVE_CONTACTS = sa.select(
+    contacts.c.id, contacts.c.seller_id, contacts.c.order_id, contacts.c.last_activity_at,
+).where(contacts.c.seller_id.in_(sa.bindparam("sellers", expanding=True)),
+        contacts.c.order_id.in_(sa.bindparam("orders", expanding=True)),
+        contacts.c.last_activity_at >= sa.bindparam(
+            "since", type_=contacts.c.last_activity_at.type))
 
 
-def _check_no_live_contact(conn: Connection, config: Config, values: dict[str, Any]) -> None:
-    """Inside the write: no contact on this order inside the window appeared meanwhile.
+def _check_no_live_contacts(conn: Connection, config: Config,
+                            new_contacts: list[dict[str, Any]]) -> None:
+    """Inside the write: no contact on these orders inside the window appeared meanwhile.
 
     The same rule as the classifier's follow-up check; the write lock makes
-    the answer final.  Without an order there is nothing to continue.
+    the answer final.  One query for the batch's new contacts, checked here
+    pair by pair.  Without an order there is nothing to continue.
     """
-    if values["order_id"] is None:
+    wanted = [values for values in new_contacts if values["order_id"] is not None]
+    if not wanted:
         return
-    since = values["arrived_at"] - config.billing.contact_window
-    found = conn.execute(_LIVE_CONTACT, {"seller_id": values["seller_id"],
-                                         "order_id": values["order_id"],
-                                         "id": values["id"], "since": since}).first()
-    if found is not None:
-        raise ContactOpenedMeanwhile(
-            f"message {values['id']}: contact {found[0]} on order {values['order_id']} "
-            "was opened meanwhile")
+    window = config.billing.contact_window
+    found = conn.execute(_LIVE_CONTACTS, {
+        "sellers": sorted({v["seller_id"] for v in wanted}),
+        "orders": sorted({v["order_id"] for v in wanted}),
+        "since": min(v["arrived_at"] for v in wanted) - window}).all()
+    for values in wanted:
+        since = values["arrived_at"] - window
+        for row in found:
+            if (row.seller_id, row.order_id) == (values["seller_id"], values["order_id"]) \
+                    and row.id != values["id"] and row.last_activity_at >= since:
+                raise ContactOpenedMeanwhile(
+                    f"message {values['id']}: contact {row.id} on order {values['order_id']} "
+                    "was opened meanwhile")
 
 
 def _contact_values(config: Config, decision: Decision, row: Any) -> dict[str, Any]:

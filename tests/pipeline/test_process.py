@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -97,6 +98,23 @@ def test_same_message_twice_is_acted_on_once(world: Engine, config: Config) -> N
     assert len(rows(world, outgoing)) == 1 and len(rows(world, contacts)) == 1
     second = rows(world, decisions)[1]
     assert (second.action, second.rule) == ("drop", "duplicate")
+
+
+def test_copy_of_a_message_decided_in_an_earlier_batch_is_dropped(
+        world: Engine, config: Config, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="router.pipeline")
+    store(world, forward("302-1234567-1234567"))
+    assert run(world, config) == {"done": 1}
+    # A batch of its own: the copy is found by the batch's one duplicate query.
+    store(world, forward("302-7654321-7654321", message_id="<other@musterhandel.de>"))
+    store(world, forward("302-1234567-1234567"))  # the same mail again, by IMAP say
+    assert run(world, config) == {"done": 2}
+    assert [(d.action, d.rule) for d in rows(world, decisions)] == [
+        ("forward", "post_sale_seller_fulfilled"), ("bounce", "amazon_fulfilled"),
+        ("drop", "duplicate")]
+    assert len(rows(world, outgoing)) == 2 and len(rows(world, contacts)) == 1
+    # Found before the write (not by the unique key refusing the batch's write).
+    assert not [r for r in caplog.records if getattr(r, "event", None) == "batch_retry"]
 
 
 def test_out_of_scope_gets_a_notice_to_the_seller(world: Engine, config: Config) -> None:
