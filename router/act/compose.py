@@ -22,7 +22,6 @@ from __future__ import annotations
 import binascii
 import hashlib
 import re
-import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -211,6 +210,11 @@ def canonical_original(raw: bytes) -> bytes:
     raw = raw.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n")
     if _MBOX_FROM.match(raw):
         raw = raw[raw.index(b"\n") + 1:]
+    # Mail that arrived by SMTP is in wire form already: every LF ends a
+    # CRLF.  Two counts in C tell that, where the substitution would copy
+    # the message through the regex engine to change nothing.
+    if raw.count(b"\n") == raw.count(b"\r\n"):
+        return raw
     return _LINE_END.sub(b"\r\n", raw)
 
 
@@ -309,6 +313,12 @@ def _utc(moment: datetime) -> datetime:
 
 def _text(value: str) -> str:
     """One header-safe line: control characters (CR, LF...) become spaces."""
+    # Most values are one line already.  A printable string has no control
+    # character and no white space but the ASCII space, so it is its own
+    # result unless spaces need collapsing: a cheaper test than the rewrite.
+    if (value.isprintable() and "  " not in value
+            and not value.startswith(" ") and not value.endswith(" ")):
+        return value
     return " ".join(_CONTROL.sub(" ", value).split())
 
 
@@ -419,7 +429,7 @@ def _mime(fields: list[tuple[str, str]], text: str, text_fields: list[tuple[str,
     body = canonical_original(original)
     cte, encoded_text = _encode_text(text)
     boundary = mime_boundary(message_id, (body, encoded_text))
-    longest = max((len(line) for line in body.split(b"\r\n")), default=0)
+    longest = max(map(len, body.split(b"\r\n")))
     verbatim = longest <= MAX_LINE and b"\x00" not in body
     head = "".join(_field(name, value) for name, value in fields)
     head += f'MIME-Version: 1.0{CRLF}Content-Type: multipart/mixed;{CRLF} boundary="{boundary}"'
@@ -497,11 +507,32 @@ def _table(rows: Iterable[tuple[str, str]]) -> list[str]:
     width = max(len(name) for name, _ in rows) + 2
     out: list[str] = []
     for name, value in rows:
-        line = _text(value)  # one line, single spaces, no blanks at either end
-        # textwrap leaves such a line alone when it fits; it costs more than
-        # the rest of the note, so it runs only for the lines that do not.
-        wrapped = [line] if len(line) <= 76 - width else textwrap.wrap(
-            line, 76 - width, break_long_words=False, break_on_hyphens=False) or [""]
+        wrapped = _wrap(_text(value), 76 - width)
         out.append(f"{name + ':':<{width}}{wrapped[0]}")
         out += [" " * width + more for more in wrapped[1:]]
     return out
+
+
+def _wrap(line: str, width: int) -> list[str]:
+    """`textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False) or [""]`.
+
+    For a line as `_text` makes it (words between single spaces, no blank
+    at either end), which is all that textwrap's chunking and whitespace
+    rules come down to: words fill a line greedily, and a word longer than
+    a line keeps a line of its own.  textwrap cost more than the rest of
+    the cover note.
+    """
+    if len(line) <= width:
+        return [line]
+    lines: list[str] = []
+    current = ""
+    for word in line.split(" "):
+        if not current:
+            current = word
+        elif len(current) + 1 + len(word) <= width:
+            current += " " + word
+        else:
+            lines.append(current)
+            current = word
+    lines.append(current)
+    return lines

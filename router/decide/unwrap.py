@@ -94,8 +94,10 @@ _QUOTE = re.compile(r"^((?:[ \t]*>)+)[ \t]?")
 _ADDR = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _ANGLE_ADDR = re.compile(r"[<\[](?:mailto:)?\s*([^<>\[\]\s]+@[^<>\[\]\s]+?)\s*[>\]]", re.I)
 _STRIP = " \t\u00a0\ufeff\u200b\u200e\u200f"
+_STRIP_QUOTE = _STRIP + ">"
 
 _MAX_HEADER_LINES = 12
+_MAX_BLANK_BEFORE_HEADERS = 3  # blank lines between a separator and its header block
 _ADDRESS_FIELDS = ("to", "cc", "reply_to")
 
 
@@ -324,6 +326,15 @@ def _normalise(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
 
 
+def _quoted(lines: list[str]) -> bool:
+    """Whether any line may carry a quote marker (most layers have none).
+
+    Where none does, every line is its own content at depth 0, and the
+    per-line work of `_content` can be left out.
+    """
+    return any(">" in line for line in lines)
+
+
 def _content(line: str) -> tuple[int, str]:
     """Quote depth and the line without its quote markers."""
     if ">" not in line:  # most lines: no marker, and no regex call
@@ -336,7 +347,10 @@ def _content(line: str) -> tuple[int, str]:
 
 def _find_marker(lines: list[str], ambiguous_ok: bool, attribution_ok: bool) -> _Marker | None:
     """The topmost forward marker in `lines`, or None."""
-    contents = [_content(line)[1].strip(_STRIP) for line in lines]
+    if _quoted(lines):
+        contents = [_content(line)[1].strip(_STRIP) for line in lines]
+    else:
+        contents = [line.strip(_STRIP) for line in lines]
     for i, text in enumerate(contents):
         if not text:
             continue
@@ -453,22 +467,8 @@ def _split_inline(rest: str) -> list[str]:
 
 def _split_layer(lines: list[str], marker: _Marker) -> _Layer:
     """Seller note above the marker; header fields and body below it."""
-    depth_at_marker = _content(lines[marker.index])[0]
     after = lines[marker.index + 1 :]
-    # The forwarded block: following lines at the marker's quote depth or
-    # deeper (blank lines included); anything shallower after it is more
-    # of the seller's note, written below the forward.
-    first_body = next((_content(line)[0] for line in after if line.strip(_STRIP + ">")), 0)
-    level = max(depth_at_marker, first_body if marker.attribution else depth_at_marker)
-    block: list[str] = []
-    trailing: list[str] = []
-    for n, line in enumerate(after):
-        depth, content = _content(line)
-        if depth >= level or not line.strip(_STRIP + ">"):
-            block.append("> " * (depth - level) + content if depth > level else content)
-        else:
-            trailing = after[n:]
-            break
+    block, trailing = _forwarded_block(lines[marker.index], after, marker.attribution)
     note = "\n".join(lines[: marker.index if marker.start is None else marker.start]).strip()
     if trailing:
         note = (note + "\n\n" + "\n".join(trailing).strip()).strip()
@@ -478,13 +478,15 @@ def _split_layer(lines: list[str], marker: _Marker) -> _Layer:
     if marker.inline is not None:
         fields, _end = _header_block(marker.inline, 0)
     elif marker.header_start is not None:
-        contents = [c.strip(_STRIP) for c in block]
         offset = marker.header_start - (marker.index + 1)
+        # Only the top of the block can hold the header block.
+        top = max(offset, 0) + _MAX_BLANK_BEFORE_HEADERS + _MAX_HEADER_LINES
+        contents = [c.strip(_STRIP) for c in block[:top]]
         if offset < 0:  # header block starts on the marker line itself
             contents = [marker.line, *contents]
             block = [marker.line, *block]
             offset = 0
-        start = _skip_blank(contents, offset, 3)
+        start = _skip_blank(contents, offset, _MAX_BLANK_BEFORE_HEADERS)
         fields, end = _header_block(contents, start)
         if fields:
             body_lines = block[end:]
@@ -492,6 +494,30 @@ def _split_layer(lines: list[str], marker: _Marker) -> _Layer:
         fields = {"from": marker.line}
     body = _dedent("\n".join(body_lines)).strip("\n")
     return _Layer(note, fields, body, marker)
+
+
+def _forwarded_block(marker_line: str, after: list[str], attribution: bool
+                     ) -> tuple[list[str], list[str]]:
+    """The lines of the forward below its marker, and the seller's lines after them.
+
+    The forwarded block: following lines at the marker's quote depth or
+    deeper (blank lines included), unquoted down to that depth; anything
+    shallower after it is more of the seller's note, written below the
+    forward.  Without any quote marker that is every line, unchanged.
+    """
+    if ">" not in marker_line and not _quoted(after):
+        return after, []
+    depth_at_marker = _content(marker_line)[0]
+    first_body = next((_content(line)[0] for line in after if line.strip(_STRIP_QUOTE)), 0)
+    level = max(depth_at_marker, first_body if attribution else depth_at_marker)
+    block: list[str] = []
+    for n, line in enumerate(after):
+        depth, content = _content(line)
+        if depth >= level or not line.strip(_STRIP_QUOTE):
+            block.append("> " * (depth - level) + content if depth > level else content)
+        else:
+            return block, after[n:]
+    return block, []
 
 
 def _dedent(text: str) -> str:
