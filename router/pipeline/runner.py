@@ -29,13 +29,15 @@ from router.config import Config
 from router.pipeline.claims import claim, latest_arrival, record_failure
 from router.pipeline.process import Deliverer, LeaseLost, process, process_batch
 from router.store import utcnow
-from router.store.engine import intake_busy
+from router.store.engine import intake_busy, intake_went_quiet
 
 log = logging.getLogger("router.pipeline")
 
 LEASE = timedelta(seconds=60)
 #: Messages claimed, decided and written together.
-BATCH = 25
+BATCH = 50
+#: The same while intake is busy: a burst leaves the pipeline short turns.
+BURST_BATCH = 25
 POLL_SECONDS = 5.0
 #: Longest pause between batches while intake is busy (SQLite: see `intake_busy`).
 BURST_PAUSE_SECONDS = 0.5
@@ -56,10 +58,12 @@ async def run_workers(engine: Engine, get_config: Callable[[], Config],
     """
     while not stop.is_set():
         wake.clear()
+        limit = BATCH
         if intake_busy(engine, BURST_PAUSE_SECONDS):
             await burst_pause(engine, stop)
+            limit = BURST_BATCH
         try:
-            ids = await asyncio.to_thread(claim, engine, owner, utcnow(), LEASE, BATCH)
+            ids = await asyncio.to_thread(claim, engine, owner, utcnow(), LEASE, limit)
         except Exception:
             log.error("claiming messages failed", exc_info=True, extra={"event": "claim_failed"})
             ids = []
@@ -79,7 +83,8 @@ async def burst_pause(engine: Engine, stop: asyncio.Event) -> None:
 
     A burst is arriving (our last write waited for intake's): what is stored
     is safe and is decided when the burst eases.  The pause ends as soon as
-    nothing new was stored for `QUIET_SECONDS`, and after
+    nothing new was stored for `QUIET_SECONDS` (the burst is over: no more
+    pauses until a write has to wait for intake again), and after
     `BURST_PAUSE_SECONDS` at the latest, so a steady stream is still decided
     batch by batch between pauses.
     """
@@ -94,7 +99,8 @@ async def burst_pause(engine: Engine, stop: asyncio.Event) -> None:
             await first_of(stop, timeout=min(QUIET_SECONDS, left))
             seen, newest = newest, await asyncio.to_thread(latest_arrival, engine)
             if newest == seen and loop.time() < deadline:
-                return  # quiet: the burst is over
+                intake_went_quiet(engine)  # the burst is over
+                return
     except Exception:  # a failed read ends the pause; claiming reports the error
         log.debug("reading the newest arrival failed", exc_info=True)
 

@@ -189,6 +189,16 @@ def intake_busy(engine: Engine, within: float) -> bool:
     return gate is not None and time.monotonic() - gate.gave_way_at < within
 
 
+def intake_went_quiet(engine: Engine) -> None:
+    """Forget that this process's writes waited for intake: the burst is over.
+
+    `intake_busy` is then False until a write has to give way again.
+    """
+    gate = _GATES.get(engine)
+    if gate is not None:
+        gate.gave_way_at = float("-inf")
+
+
 def prefer_writes(engine: Engine) -> None:
     """This process's writes on `engine` go before those of other processes.
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from router.pipeline import runner
 from router.pipeline.claims import latest_arrival
+from router.store import open_engine, upgrade
 from tests.pipeline.test_claims import add
 
 
@@ -77,3 +79,24 @@ def test_pause_has_a_limit_and_stop_ends_it(engine: Engine,
 
     asyncio.run(main())
     assert sent > 0
+
+
+def test_a_quiet_end_forgets_the_burst(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                       ) -> None:
+    """After the pause ended on quiet, the next batch needs no pause (nor a short claim).
+
+    SQLite only: the write gate, which tells that intake was waited for, is
+    SQLite's (on PostgreSQL intake is never busy for the pipeline).
+    """
+    from router.store.engine import _GATES, intake_busy
+
+    engine = open_engine(f"sqlite:///{tmp_path / 'router.db'}")
+    try:
+        upgrade(engine)
+        monkeypatch.setattr(runner, "QUIET_SECONDS", 0.01)
+        _GATES[engine].gave_way_at = time.monotonic()  # our last write waited for intake
+        assert intake_busy(engine, 60)
+        asyncio.run(runner.burst_pause(engine, asyncio.Event()))
+        assert not intake_busy(engine, 60)
+    finally:
+        engine.dispose()
