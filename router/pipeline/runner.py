@@ -41,8 +41,11 @@ BURST_BATCH = 25
 POLL_SECONDS = 5.0
 #: Longest pause between batches while intake is busy (SQLite: see `intake_busy`).
 BURST_PAUSE_SECONDS = 0.5
-#: A burst is over when nothing new was stored for this long.
+#: A burst is over when fewer than `QUIET_ARRIVALS` messages were stored in
+#: the last `QUIET_SECONDS` (under 100 a second: a steady stream that intake
+#: and the pipeline serve side by side).
 QUIET_SECONDS = 0.1
+QUIET_ARRIVALS = 10
 
 
 async def run_workers(engine: Engine, get_config: Callable[[], Config],
@@ -83,8 +86,8 @@ async def burst_pause(engine: Engine, stop: asyncio.Event) -> None:
 
     A burst is arriving (our last write waited for intake's): what is stored
     is safe and is decided when the burst eases.  The pause ends as soon as
-    nothing new was stored for `QUIET_SECONDS` (the burst is over: no more
-    pauses until a write has to wait for intake again), and after
+    arrivals slow down below `QUIET_ARRIVALS` per `QUIET_SECONDS` (the burst
+    is over: no more pauses until a write has to wait for intake again), and after
     `BURST_PAUSE_SECONDS` at the latest, so a steady stream is still decided
     batch by batch between pauses.
     """
@@ -98,7 +101,7 @@ async def burst_pause(engine: Engine, stop: asyncio.Event) -> None:
                 return
             await first_of(stop, timeout=min(QUIET_SECONDS, left))
             seen, newest = newest, await asyncio.to_thread(latest_arrival, engine)
-            if newest == seen and loop.time() < deadline:
+            if newest - seen < QUIET_ARRIVALS and loop.time() < deadline:
                 intake_went_quiet(engine)  # the burst is over
                 return
     except Exception:  # a failed read ends the pause; claiming reports the error

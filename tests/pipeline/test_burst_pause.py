@@ -27,6 +27,7 @@ def test_pause_ends_soon_after_arrivals_stop(engine: Engine,
     # A long longest pause: only the quiet rule can end it early.
     monkeypatch.setattr(runner, "BURST_PAUSE_SECONDS", 60.0)
     monkeypatch.setattr(runner, "QUIET_SECONDS", 0.05)
+    monkeypatch.setattr(runner, "QUIET_ARRIVALS", 1)  # any arrival counts as the burst
     finished = threading.Event()
     last_stored: list[float] = []
 
@@ -50,10 +51,38 @@ def test_pause_ends_soon_after_arrivals_stop(engine: Engine,
     assert ended - last_stored[-1] < 10  # and not for the longest pause
 
 
+def test_a_slow_stream_is_no_burst(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Arrivals below the burst rate end the pause although they go on."""
+    monkeypatch.setattr(runner, "BURST_PAUSE_SECONDS", 60.0)
+    monkeypatch.setattr(runner, "QUIET_SECONDS", 0.1)
+    monkeypatch.setattr(runner, "QUIET_ARRIVALS", 50)  # 500 a second
+    stop_sending = threading.Event()
+
+    def stream() -> None:
+        while not stop_sending.is_set():
+            add(engine, 1)
+            stop_sending.wait(0.02)  # at most 50 a second
+
+    async def main() -> None:
+        sender = threading.Thread(target=stream)
+        sender.start()
+        try:
+            began = time.monotonic()
+            await runner.burst_pause(engine, asyncio.Event())
+            assert time.monotonic() - began < 10  # not the longest pause
+            assert sender.is_alive()  # ended while the stream goes on
+        finally:
+            stop_sending.set()
+            await asyncio.to_thread(sender.join)
+
+    asyncio.run(main())
+
+
 def test_pause_has_a_limit_and_stop_ends_it(engine: Engine,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(runner, "BURST_PAUSE_SECONDS", 0.2)
     monkeypatch.setattr(runner, "QUIET_SECONDS", 0.05)
+    monkeypatch.setattr(runner, "QUIET_ARRIVALS", 1)
     stop_sending = threading.Event()
     sent = 0
 
