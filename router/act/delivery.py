@@ -21,6 +21,8 @@ the network.  One JSON log event per outcome: `sent`, `deferred`, `dead`.
 A claimed batch is delivered, then its outcomes are recorded in one
 commit: a Maildir batch of up to 64 rows costs one commit, not one each;
 over SMTP a batch is one row, recorded as soon as the relay answered.
+With a Maildir, the pipeline workers deliver the mail they queue
+themselves (`Handoff`); the loop then only meets what they left.
 """
 
 from __future__ import annotations
