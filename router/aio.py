@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 
 async def first_of(*events: asyncio.Event | None, timeout: float | None = None) -> None:
@@ -17,3 +18,15 @@ async def first_of(*events: asyncio.Event | None, timeout: float | None = None) 
     finally:
         for waiter in waiters:
             waiter.cancel()
+
+
+def settle_heap() -> None:
+    """Tell the garbage collector that what exists now lives as long as the process.
+
+    For a daemon once it has started: its modules, config and language models
+    are never garbage, and leaving them out of the collections (`gc.freeze`)
+    spares scanning them again and again while mail flows (about 3 % of the
+    pipeline's CPU per message).  Later garbage is collected as usual.
+    """
+    gc.collect()
+    gc.freeze()

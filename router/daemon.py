@@ -43,6 +43,7 @@ from sqlalchemy.engine import Engine
 
 from router.account.schedule import build_scheduler, reschedule
 from router.act.templates import NoticeTemplates
+from router.aio import settle_heap
 from router.config import Config, ConfigError, load_config
 from router.config.model import Smtp
 from router.intake.imap import ImapPollers
@@ -142,6 +143,7 @@ class Daemon:
             self._statements.start()
         log.info("listening", extra={"event": "listening", "address": str(listen),
                                      "tls": self._tls is not None})
+        settle_heap()
         await self._stop.wait()
         if self._statements.running:
             self._statements.shutdown(wait=False)

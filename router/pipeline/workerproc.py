@@ -48,7 +48,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from router.aio import first_of
+from router.aio import first_of, settle_heap
 from router.config import Config, ConfigError, load_config
 
 log = logging.getLogger("router.pipeline")
@@ -318,6 +318,7 @@ async def _serve_child(path: Path, config: Config, fd: int) -> int:
     handoff = Handoff(engine, lambda: current.config)
     try:
         await asyncio.to_thread(warm_up)  # language models: not on the first message
+        settle_heap()
         owner = default_owner()
         await asyncio.gather(
             run_workers(engine, lambda: current.config, lambda: current.templates,

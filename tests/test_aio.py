@@ -1,0 +1,37 @@
+"""The daemon loops' small helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+
+from router.aio import first_of, settle_heap
+
+
+def test_first_of_returns_on_an_event_or_the_timeout() -> None:
+    async def main() -> tuple[float, float]:
+        event = asyncio.Event()
+        asyncio.get_running_loop().call_soon(event.set)
+        began = time.monotonic()
+        await first_of(None, event, timeout=60)  # None entries are ignored
+        by_event = time.monotonic() - began
+        began = time.monotonic()
+        await first_of(asyncio.Event(), timeout=0.01)
+        return by_event, time.monotonic() - began
+
+    by_event, by_timeout = asyncio.run(main())
+    assert by_event < 30 and by_timeout < 30
+
+
+def test_settle_heap_leaves_what_exists_out_of_collections() -> None:
+    before = gc.get_freeze_count()
+    try:
+        settle_heap()
+        assert gc.get_freeze_count() > before
+        garbage: list[object] = []
+        garbage.append(garbage)  # a cycle made afterwards is still collected
+        del garbage
+        assert gc.collect() >= 1
+    finally:
+        gc.unfreeze()
