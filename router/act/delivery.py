@@ -33,7 +33,6 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -243,55 +242,38 @@ def _attempts(rows: Sequence[DeliveryRow], parcels: list[Parcel],
 
 
 class Handoff:
-    """A pipeline worker delivers the mail it just queued, beside its next batch.
+    """A pipeline worker delivers the mail it just queued, right after its commit.
 
     Only into a local Maildir, where a batch is written in milliseconds:
     the rows are queued already leased to the worker (`lease_until`), and
-    right after its commit the worker hands them over (`deliver`): a thread
-    of its own writes the files and records them sent while the worker
-    decides the next batch (the fsyncs wait on the disk, not the CPU).
-    Left to the delivery loop, the same rows would be claimed again (one
-    more write) and read back from the database.  Over SMTP a relay may take
-    seconds, so the delivery loop sends those, one row at a time.  Whatever
-    is not delivered (the process died, the disk failed, a reload changed
-    the transport meanwhile) is due again for the delivery loop when the
-    lease ends.  `close` waits for the batch in hand, as a stop must.
+    after its commit the worker writes the files and records them sent
+    (`deliver`) before it claims its next batch.  Left to the delivery loop,
+    the same rows would be claimed again (one more write) and read back from
+    the database, and a second thread of the process would compete with the
+    worker for the interpreter lock: measured, that cost a fifth of the
+    pipeline's CPU per message (the same held for a thread of the hand-off's
+    own).  Over SMTP a relay may take seconds, so the delivery loop sends
+    those, one row at a time.  Whatever is not delivered (the process died,
+    the disk failed, a reload changed the transport meanwhile) is due again
+    for the delivery loop when the lease ends.
     """
 
     def __init__(self, engine: Engine, config: ConfigSource) -> None:
         self._engine = engine
         self._config = config
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="handoff")
-        self._in_hand: Future[None] | None = None
+
+    def takes_mail(self) -> bool:
+        """Whether the worker delivers what it queues (the transport is a Maildir)."""
+        return isinstance(transport_for(_current(self._config)), MaildirTransport)
 
     def lease_until(self, now: datetime) -> datetime | None:
         """Until when mail queued `now` is the worker's to deliver; None: the loop's."""
-        if isinstance(transport_for(_current(self._config)), MaildirTransport):
-            return now + HANDOFF_LEASE
-        return None
+        return now + HANDOFF_LEASE if self.takes_mail() else None
 
     def deliver(self, rows: Sequence[Queued]) -> None:
-        """Start delivering `rows` once the batch handed over before is done.
-
-        One batch at a time: a worker that decides faster than the disk
-        takes files waits here instead of piling batches up.
-        """
-        self.wait()
-        if rows:
-            self._in_hand = self._thread.submit(self._deliver_now, list(rows))
-
-    def wait(self) -> None:
-        """Until everything handed over is delivered (or left to the loop)."""
-        if self._in_hand is not None:
-            self._in_hand.result()
-            self._in_hand = None
-
-    def close(self) -> None:
-        self.wait()
-        self._thread.shutdown()
-
-    def _deliver_now(self, rows: list[Queued]) -> None:
-        """Never raises: a failure is logged and retried by the delivery loop."""
+        """Blocking, never raises: a failure is logged and retried by the delivery loop."""
+        if not rows:
+            return
         config = _current(self._config)
         transport = transport_for(config)
         if not isinstance(transport, MaildirTransport):

@@ -59,7 +59,7 @@ class Deliverer(Protocol):
         """The mail queued now is leased to the deliverer until then; None: not taken."""
 
     def deliver(self, rows: Sequence[Queued]) -> None:
-        """Deliver the rows queued with that lease (maybe in the background); never raises."""
+        """Deliver the rows queued with that lease; never raises."""
 
 
 class LeaseLost(Exception):

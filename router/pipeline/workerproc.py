@@ -316,19 +316,23 @@ async def _serve_child(path: Path, config: Config, fd: int) -> int:
 
     engine = open_engine(config.storage_url)
     handoff = Handoff(engine, lambda: current.config)
+
+    def acted() -> None:
+        if not handoff.takes_mail():  # queued for the delivery loop: wake it
+            mail.set()
+
     try:
         await asyncio.to_thread(warm_up)  # language models: not on the first message
         settle_heap()
         owner = default_owner()
         await asyncio.gather(
             run_workers(engine, lambda: current.config, lambda: current.templates,
-                        owner=owner, stop=stop, wake=work, on_acted=mail.set,
+                        owner=owner, stop=stop, wake=work, on_acted=acted,
                         deliverer=handoff),
             run_delivery(engine, lambda: current.config, stop=stop, owner=owner,
                          wake=mail),
         )
     finally:
-        await asyncio.to_thread(handoff.close)  # the last batch's mail, before exit
         engine.dispose()
         os.close(fd)
     return 0

@@ -258,7 +258,6 @@ def test_handed_over_mail_is_delivered_by_the_worker_not_the_loop(
     assert [q.message_id for q in queued] == [f"<handed-{n}@csba.test>" for n in range(3)]
     assert claim_due(engine, T0, "loop", LEASE, 10) == []  # leased to the worker
     handoff.deliver(queued)
-    handoff.wait()
     assert [row(engine, q.id).state for q in queued] == ["sent"] * 3
     assert len(list((tmp_path / "new").iterdir())) == 3
     assert [e["message_id"] for e in events if e.get("event") == "sent"] == [
@@ -274,7 +273,6 @@ def test_mail_the_worker_could_not_deliver_is_the_loops_later(
     handoff = Handoff(engine, make_config(f"maildir://{blocked}", give_up="7d"))
     (queued,) = hand_over(engine, handoff, 1, now=now)
     handoff.deliver([queued])  # the Maildir cannot be made: deferred, never raised
-    handoff.close()
     failed = row(engine, queued.id)
     assert (failed.state, failed.attempts) == ("pending", 1)
     assert "file" in failed.last_error

@@ -266,10 +266,8 @@ def test_a_batch_hands_its_mail_to_the_worker_deliverer(world: Engine, config: C
     ids.append(store(world, forward("302-7654321-7654321", message_id="<fba@x>")))
     now = datetime.now(UTC)
     assert claim(world, "w", now, timedelta(minutes=5), limit=10) == ids
-    handoff = Handoff(world, config)
     states = process_batch_safely(world, config, ids, "w", NoticeTemplates.from_config(config),
-                                  handoff)
-    handoff.close()
+                                  Handoff(world, config))
     assert set(states.values()) == {"done"}
     sent = rows(world, outgoing)
     assert {r.kind for r in sent} == {"forward", "notice"}
