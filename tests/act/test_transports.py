@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import errno
+import os
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,8 +16,10 @@ from router.act.transports import (
     DeliveryResult,
     MaildirTransport,
     SmtpTransport,
+    maildir,
     transport_for,
 )
+from router.act.transports.base import Parcel
 from router.config import Config
 from tests.act.relay import Relay, running, self_signed_context
 
@@ -119,6 +125,68 @@ def test_maildir_delivers_a_repeated_recipient_once(tmp_path: Path) -> None:
 
 
 # --- smtp ------------------------------------------------------------------
+
+
+def test_maildir_batch_is_made_durable_by_one_syncfs(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Linux: one syncfs(2) for the batch, no fsync per file (the directory's remains)."""
+    assert maildir._syncfs is not None or sys.platform != "linux"
+    calls: list[int] = []
+    synced_paths: list[str] = []
+    real_fsync = os.fsync
+
+    def syncfs(fd: int) -> int:
+        calls.append(fd)
+        return 0
+
+    def fsync(fd: int) -> None:
+        synced_paths.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    transport = MaildirTransport(tmp_path)
+    transport.deliver_batch([])  # makes tmp/, new/ and cur/ (fsyncing their parent)
+    monkeypatch.setattr(maildir, "_syncfs", syncfs)
+    monkeypatch.setattr(maildir.os, "fsync", fsync)
+    parcels = [Parcel("csba@amazon.de", [f"r{n}@example.org"], RAW, f"{n}.k") for n in range(5)]
+    results = transport.deliver_batch(parcels)
+    assert [r.delivered for r in results] == [[f"r{n}@example.org"] for n in range(5)]
+    assert len(calls) == 1
+    assert synced_paths == [str(tmp_path / "new")]  # only the directory, for the renames
+    assert len(files(tmp_path, "new")) == 5
+
+
+def test_maildir_syncfs_failure_fails_the_batch_for_a_retry(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    def failing(fd: int) -> int:
+        ctypes.set_errno(errno.EIO)
+        return -1
+
+    monkeypatch.setattr(maildir, "_syncfs", failing)
+    parcels = [Parcel("csba@amazon.de", ["a@example.org"], RAW, f"{n}.k") for n in range(3)]
+    results = MaildirTransport(tmp_path).deliver_batch(parcels)
+    assert all(r.outcomes["a@example.org"].status == "temporary" for r in results)
+    assert "Input/output error" in results[0].errors()
+    assert files(tmp_path, "new") == [] and files(tmp_path, "tmp") == []
+
+
+def test_maildir_without_syncfs_fsyncs_every_file(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(fd)
+        real_fsync(fd)
+
+    transport = MaildirTransport(tmp_path)
+    transport.deliver_batch([])  # makes tmp/, new/ and cur/
+    monkeypatch.setattr(maildir, "_syncfs", None)
+    monkeypatch.setattr(maildir.os, "fsync", fsync)
+    parcels = [Parcel("csba@amazon.de", ["a@example.org"], RAW, f"{n}.k") for n in range(4)]
+    results = transport.deliver_batch(parcels)
+    assert all(r.delivered == ["a@example.org"] for r in results)
+    assert len(synced) == 4 + 1  # each file, then the directory
 
 
 def smtp(relay: Relay, timeout: float = 10.0) -> SmtpTransport:

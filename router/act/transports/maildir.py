@@ -7,11 +7,15 @@ power cut; only then is the recipient reported delivered.
 `Return-Path:` and `Delivered-To:` go on top, as a local delivery agent
 writes them; the message bytes follow unchanged.
 
-The delivery loop hands over a whole batch (:meth:`MaildirTransport.deliver_many`),
-delivered in one worker thread: every file is written, then the files are
-fsync'd side by side (the file system commits concurrent fsyncs together,
-so a batch costs a few disk flushes, not one per file), renamed, and
-`DIR/new` is fsync'd once for all the renames.
+A whole batch is delivered at once (:meth:`MaildirTransport.deliver_batch`):
+every file is written, then all of them are made durable together, renamed,
+and `DIR/new` is fsync'd once for all the renames.  On Linux "together" is
+one syncfs(2) of the file system holding the Maildir, which Linux documents
+as the same guarantee as an fsync of every file on it (and which reports
+write-back errors since 5.8): one call instead of a thread hand-over and an
+fsync per file, about a tenth of the pipeline's CPU per message when the
+router writes its own outbox.  Where syncfs is missing, the files are
+fsync'd side by side (the file system commits concurrent fsyncs together).
 
 File names are derived from the queue row (``message_key``) and the
 recipient, not from time and pid as in classic Maildir: if the process dies
@@ -23,11 +27,14 @@ to `DIR/cur` is detected and not written again.
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
+import errno
 import hashlib
 import os
 import secrets
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,7 +106,7 @@ class MaildirTransport:
                         staged.append(self._stage(parcel, index, rcpt, name))
                     except OSError as exc:  # disk full, permissions: fixable, so retry
                         outcomes[index][rcpt] = Outcome("temporary", _describe(exc))
-            synced = list(_pool().map(_fsync_quietly, [item.fd for item in staged]))
+            synced = _make_durable([item.fd for item in staged])
         finally:
             for item in staged:
                 os.close(item.fd)
@@ -182,6 +189,39 @@ def _read_cur(cur: Path) -> set[str]:
             return {entry.name.split(":", 1)[0] for entry in entries}
     except OSError:  # an unreadable cur hides nothing from us
         return set()
+
+
+def _load_syncfs() -> Callable[[int], int] | None:
+    """The C library's syncfs(2), or None where there is none (not Linux)."""
+    try:
+        function = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True).syncfs
+    except (OSError, AttributeError, TypeError):
+        return None
+    function.argtypes = [ctypes.c_int]
+    function.restype = ctypes.c_int
+    return function  # type: ignore[no-any-return]
+
+
+_syncfs = _load_syncfs()
+
+
+def _make_durable(fds: list[int]) -> list[OSError | None]:
+    """Flush the written files to disk; per file None, or the error that kept it from it.
+
+    One syncfs(2) covers them all (they are on one file system: the
+    Maildir's `tmp`); it failing fails every file of the batch, which is
+    then retried.  Without syncfs (or a kernel that refuses it), an fsync
+    per file, side by side.
+    """
+    if not fds:
+        return []
+    if _syncfs is not None:
+        if _syncfs(fds[0]) == 0:
+            return [None] * len(fds)
+        code = ctypes.get_errno()
+        if code not in (errno.ENOSYS, errno.EPERM):  # a write-back error: retry them
+            return [OSError(code, os.strerror(code))] * len(fds)
+    return list(_pool().map(_fsync_quietly, fds))
 
 
 def _fsync_quietly(fd: int) -> OSError | None:
