@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import ctypes.util
 import errno
 import hashlib
 import os
@@ -193,9 +192,9 @@ def _read_cur(cur: Path) -> set[str]:
 
 def _load_syncfs() -> Callable[[int], int] | None:
     """The C library's syncfs(2), or None where there is none (not Linux)."""
-    try:
-        function = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True).syncfs
-    except (OSError, AttributeError, TypeError):
+    try:  # the symbols already loaded into the interpreter, libc among them
+        function = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
         return None
     function.argtypes = [ctypes.c_int]
     function.restype = ctypes.c_int
