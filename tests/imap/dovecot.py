@@ -67,7 +67,8 @@ class Dovecot:
     """One private Dovecot; `start`, `stop`, `start` again keeps its mail and ports."""
 
     def __init__(self, users: list[User], *, tls: bool = True,
-                 certificate: tuple[Path, Path] | None = None) -> None:
+                 certificate: tuple[Path, Path] | None = None,
+                 capability: str | None = None) -> None:
         self.binary = dovecot_binary()
         self.root = Path(tempfile.mkdtemp(prefix="csba-dovecot-"))
         self.root.chmod(0o755)  # the mail user (nobody under root) must reach its maildir
@@ -78,6 +79,9 @@ class Dovecot:
         if tls:
             self.cert, self.key = certificate or self_signed(self.root)
         self._proc: subprocess.Popen[bytes] | None = None
+        # The capabilities announced after login (Dovecot's `imap_capability`),
+        # to play an older server: the commands themselves still work.
+        self.capability = capability
         self._write_config()
 
     # -- set-up ---------------------------------------------------------------
@@ -115,6 +119,7 @@ disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
 {ssl}mail_location = maildir:~/Maildir
+{f"imap_capability = {self.capability}" if self.capability else ""}
 namespace inbox {{
   inbox = yes
   separator = /

@@ -17,6 +17,7 @@ import pytest
 
 from router.intake.imap_state import Mark, save_mark
 from router.store import open_engine, upgrade
+from tests.imap.conftest import USERS
 from tests.imap.dovecot import Dovecot
 from tests.imap.harness import (
     account_yaml,
@@ -120,6 +121,42 @@ def test_stored_but_not_moved_is_moved_without_storing_again(
     assert dovecot.messages("csba", "INBOX") == {}
     assert len(dovecot.messages("csba", "Processed")) == 3
     assert marks(router) == {"csba": (uidvalidity, 3)}
+
+
+@pytest.mark.parametrize("uidplus", [True, False], ids=["uidplus", "plain"])
+def test_a_server_without_move(certificate: tuple[Path, Path], daemon: Start,
+                               uidplus: bool) -> None:
+    """COPY, then \\Deleted; UID EXPUNGE of exactly those with UIDPLUS, else left flagged.
+
+    Dovecot announces an older server's capabilities after login: without
+    MOVE (and without UIDPLUS in the second case).
+    """
+    capability = "IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE"
+    server = Dovecot(USERS, certificate=certificate,
+                     capability=capability + (" UIDPLUS" if uidplus else ""))
+    server.start()
+    try:
+        for tag in ("a", "b", "c"):
+            server.append("csba", mail(IN_SCOPE, tag))
+        router = daemon([account_yaml(server, "csba")], **INTAKE_ONLY)
+        assert wait_for(router, "imap_connected")[0]["move"] is False
+        wait_for(router, "imap_moved")
+        assert len(server.messages("csba", "Processed")) == 3
+        inbox = [set(m[b"FLAGS"])  # type: ignore[call-overload]
+                 for m in server.messages("csba", "INBOX").values()]
+        if uidplus:
+            assert inbox == []  # our copies expunged by UID
+        else:  # no way to expunge only ours: flagged, left for the mailbox's owner
+            assert len(inbox) == 3 and all(b"\\Deleted" in flags for flags in inbox)
+
+        server.append("csba", mail(FBA, "later"))  # the next drain stores nothing twice
+        wait_for(router, "received", lambda r: r["message_id"] == "<later@musterhandel.de>")
+        wait_for(router, "imap_moved", count=2)
+        assert sorted(r.message_id for r in rows(router, received)) == sorted(
+            f"<{tag}@musterhandel.de>" for tag in ("a", "b", "c", "later"))
+        assert len(server.messages("csba", "Processed")) == 4
+    finally:
+        server.close()
 
 
 def test_sighup_starts_and_stops_accounts(dovecot: Dovecot, daemon: Start) -> None:
