@@ -108,13 +108,8 @@ def csba_ids(folder: Path) -> Counter[str]:
 
 
 def scalar(config: Path, query: sa.Select) -> int:
-    """One number from the router's database (a fresh engine: the daemon may be gone)."""
-    engine = open_engine(f"sqlite:///{config.parent / 'router.db'}")
-    try:
-        with engine.connect() as conn:
-            return int(conn.scalar(query) or 0)
-    finally:
-        engine.dispose()
+    """One number from the database of the router run on `config` (SQLite beside it)."""
+    return db_scalar(f"sqlite:///{config.parent / 'router.db'}", query)
 
 
 def wait_until(done: Callable[[], bool], timeout: float, what: str,
@@ -168,6 +163,15 @@ def db_scalar(url: str, query: sa.Select) -> int:
             return int(conn.scalar(query) or 0)
     finally:
         engine.dispose()
+
+
+_WAITING = sa.select(sa.func.count()).select_from(received).where(received.c.state == "received")
+_PENDING = sa.select(sa.func.count()).select_from(outgoing).where(outgoing.c.state == "pending")
+
+
+def nothing_left(url: str) -> bool:
+    """No stored message waits for a decision and no outgoing mail for delivery."""
+    return db_scalar(url, _WAITING) == 0 and db_scalar(url, _PENDING) == 0
 
 
 def wait_pipeline_ready(router: Router, timeout: float = 60.0) -> None:

@@ -24,7 +24,7 @@ import pytest
 import sqlalchemy as sa
 
 from router.pipeline.runner import BATCH
-from router.store import outgoing, received, utcnow
+from router.store import received, utcnow
 from tests.intake.routerproc import Router, config_text, free_port
 from tests.pipeline.conftest import (
     STORAGE_LINE,
@@ -35,6 +35,7 @@ from tests.pipeline.conftest import (
     expire_dead_leases,
     import_orders,
     inquiry,
+    nothing_left,
     owners_of,
     pipeline_processes,
     tally,
@@ -151,14 +152,9 @@ def test_two_daemons_share_one_database_and_a_crash_doubles_nothing(
     assert sorted(resends[1].acked) == sorted(m for m, _ in copies), "survivor refused"
 
     everything = {m for m, _ in messages}
-    waiting = sa.select(sa.func.count()).select_from(received).where(
-        received.c.state == "received")
-    pending = sa.select(sa.func.count()).select_from(outgoing).where(
-        outgoing.c.state == "pending")
 
     def finished() -> bool:
-        return (set(csba_ids(outbox)) == everything and db_scalar(pg_url, waiting) == 0
-                and db_scalar(pg_url, pending) == 0)
+        return set(csba_ids(outbox)) == everything and nothing_left(pg_url)
 
     wait_until(finished, DEADLINE, "every message acted on and delivered", interval=0.25)
 

@@ -37,7 +37,7 @@ import pytest
 import sqlalchemy as sa
 
 from router.act.delivery import BATCH as DELIVERY_BATCH
-from router.store import outgoing, received, utcnow
+from router.store import received, utcnow
 from tests.act.relay import Relay, running
 from tests.intake.routerproc import Router, free_port
 from tests.pipeline.conftest import (
@@ -45,6 +45,7 @@ from tests.pipeline.conftest import (
     db_scalar,
     expire_dead_leases,
     inquiry,
+    nothing_left,
     owners_of,
     pipeline_processes,
     prepare,
@@ -170,14 +171,9 @@ def crash_and_recover(directory: Path, relay: RecordingRelay, daemons: list[Rout
     assert sorted(resend.acked) == sorted(m for m, _ in again), "the restarted daemon refused"
 
     everything = {m for m, _ in messages}
-    waiting = sa.select(sa.func.count()).select_from(received).where(
-        received.c.state == "received")
-    pending = sa.select(sa.func.count()).select_from(outgoing).where(
-        outgoing.c.state == "pending")
 
     def finished() -> bool:
-        return (set(relay.arrived()) >= everything and db_scalar(url, waiting) == 0
-                and db_scalar(url, pending) == 0)
+        return set(relay.arrived()) >= everything and nothing_left(url)
 
     wait_until(finished, DEADLINE, "every forward handed to the relay", interval=0.25)
 
