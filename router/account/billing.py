@@ -95,22 +95,40 @@ class Terms:
 
     seller_id: str
     marketplace: str
-    schedule: FeeSchedule
+    schedules: tuple[FeeSchedule, ...]  # the marketplace's versions, ascending
     coverage: Coverage
     window_months: int
+
+    @property
+    def schedule(self) -> FeeSchedule:
+        """The newest version (what a chart of the coming months draws)."""
+        return self.schedules[-1]
+
+    def schedule_for(self, month: Month) -> FeeSchedule:
+        """The version in force on the month's first day (before the first: the first)."""
+        chosen = self.schedules[0]
+        for version in self.schedules:
+            if version.valid_from is None or version.valid_from <= month.first_day:
+                chosen = version
+        return chosen
 
     @classmethod
     def of(cls, config: Config, seller: Seller) -> Terms:
         region = config.regions.get(seller.region)
         if region is None:
             raise BillingError(f"seller {seller.id}: unknown region '{seller.region}'")
-        schedule = config.fee_schedule(region.marketplace)
-        if schedule is None:
+        versions = config.billing.fees.get(region.marketplace)
+        if not versions:
             raise BillingError(
                 f"seller {seller.id}: marketplace '{region.marketplace}' has no fee schedule"
                 " under billing.fees")
-        return cls(seller.id, region.marketplace, schedule,
-                   Coverage.of(seller.enrollment, config.billing.trial_days),
+        first = min((p.start for p in seller.enrollment), default=None)
+        at_start = config.fee_schedule(region.marketplace, on=first) if first else None
+        trial_days = config.billing.trial_days
+        if at_start is not None and at_start.trial_days is not None:
+            trial_days = at_start.trial_days
+        return cls(seller.id, region.marketplace, tuple(versions),
+                   Coverage.of(seller.enrollment, trial_days),
                    config.billing.cpu_window_months)
 
 
@@ -174,12 +192,12 @@ def fee_per_unit(schedule: FeeSchedule, cpu: Fraction | None, window_units: int)
     """The tier fee for the exact CPU, with the low-volume rules applied."""
     low = schedule.low_volume
     if cpu is None:
-        return low.fee
+        return low.fee if low is not None else schedule.tiers[0].fee
     tier_fee = next(
-        (t.fee for t in schedule.tiers if t.cpu_at_most is None or cpu <= Fraction(t.cpu_at_most)),
+        (t.fee for t in schedule.tiers if t.admits(cpu)),
         schedule.tiers[-1].fee,  # unreachable with a valid config: the last tier is unbounded
     )
-    if window_units <= low.max_units:
+    if low is not None and low.max_units is not None and window_units <= low.max_units:
         return min(tier_fee, low.fee)
     return tier_fee
 
@@ -191,14 +209,15 @@ def compute_bill(terms: Terms, month: Month, activity: Activity) -> Bill:
     window_units = covered_units(cov, days, window)
     window_contacts = sum(activity.contacts_by_month.get(m, 0) for m in window)
     cpu = exact_cpu(window_contacts, window_units)
-    per_unit = fee_per_unit(terms.schedule, cpu, window_units)
+    schedule = terms.schedule_for(month)
+    per_unit = fee_per_unit(schedule, cpu, window_units)
     billable = billable_units(cov, days, month)
     rounded = rounded_cpu(cpu)
     return Bill(
         seller_id=terms.seller_id,
         month=str(month),
         marketplace=terms.marketplace,
-        currency=terms.schedule.currency,
+        currency=schedule.currency,
         cpu_window=f"{window[0]}..{window[-1]}",
         window_units=window_units,
         window_contacts=window_contacts,

@@ -38,7 +38,6 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr
-from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
@@ -201,8 +200,7 @@ def statement_variables(config: Config, seller: Seller, bill: Bill,
     month = Month.parse(bill.month)
     cpu = exact_cpu(bill.window_contacts, bill.window_units)
     current = None if cpu is None else next(
-        (i for i, t in enumerate(schedule.tiers)
-         if t.cpu_at_most is None or cpu <= Fraction(t.cpu_at_most)), None)
+        (i for i, t in enumerate(schedule.tiers) if t.admits(cpu)), None)
     low = schedule.low_volume
     return {
         "seller": {"id": seller.id, "name": seller.name},
@@ -211,10 +209,12 @@ def statement_variables(config: Config, seller: Seller, bill: Bill,
         "first_day": month.first_day,
         "last_day": month.plus(1).first_day - timedelta(days=1),
         "trial_units": bill.covered_units - bill.billable_units,
-        "tiers": [TierView(None if t.cpu_at_most is None else str(t.cpu_at_most), str(t.fee),
+        "tiers": [TierView(None if t.bound is None else str(t.bound), str(t.fee),
                            i == current) for i, t in enumerate(schedule.tiers)],
-        "low_volume": {"max_units": low.max_units, "fee": str(low.fee),
-                       "applies": cpu is None or bill.window_units <= low.max_units},
+        "low_volume": None if low is None else {
+            "max_units": low.max_units, "fee": str(low.fee),
+            "applies": cpu is None or (low.max_units is not None
+                                       and bill.window_units <= low.max_units)},
         "chart_name": chart_name,
         "language": statement_language(config, seller),
     }
@@ -258,7 +258,7 @@ def compose_statement(config: Config, seller: Seller, bill: Bill, chart_png: byt
     to = seller.notify_address
     if not to:
         raise StatementError(f"seller {seller.id} has no notify address")
-    schedule = config.fee_schedule(bill.marketplace)
+    schedule = config.fee_schedule(bill.marketplace, on=Month.parse(bill.month).first_day)
     if schedule is None:
         raise BillingError(f"marketplace '{bill.marketplace}' has no fee schedule")
     month = Month.parse(bill.month)

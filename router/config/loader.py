@@ -45,9 +45,13 @@ def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
     data = dict(data)
     problems += _include_sellers(path, data, smap, env)
 
-    def report(where: tuple[str | int, ...], message: str, *, key: bool = False) -> None:
+    warnings: list[Problem] = []
+
+    def report(where: tuple[str | int, ...], message: str, *, key: bool = False,
+               warning: bool = False) -> None:
         pos = smap.key_pos(where) if key else smap.value_pos(where)
-        problems.append(Problem(pos.file, pos.line, pos.column, message))
+        (warnings if warning else problems).append(
+            Problem(pos.file, pos.line, pos.column, message))
 
     check_all(data, report)
     config: Config | None = None
@@ -57,7 +61,7 @@ def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
         problems += [_problem(err, data, smap) for err in exc.errors()]
     if problems or config is None:
         raise ConfigError(problems)
-    return config.model_copy(update={"source": path})
+    return config.model_copy(update={"source": path, "warnings": tuple(sorted(warnings))})
 
 
 def _include_sellers(
@@ -168,7 +172,7 @@ def _field_names(loc: tuple[Any, ...]) -> list[str]:
             return []
     annotation = _unwrap(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [n for n in annotation.model_fields if n != "source"]
+        return [n for n in annotation.model_fields if n not in ("source", "warnings")]
     return []
 
 
