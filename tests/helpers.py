@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# ../shared beside the clone; a worktree one level deeper (wt/NAME) finds
+# the one beside its parent.
+SHARED = next((p for p in (REPO.parent / "shared", REPO.parent.parent / "shared")
+               if p.is_dir()), REPO.parent / "shared")
 
 
 def shared_path(*parts: str) -> Path:
