@@ -216,10 +216,12 @@ def _draw(chart: Chart, running: Month | None, layout: Layout) -> Figure:
     final = [y if not f else float("nan") for y, f in zip(cpus, forecast, strict=True)]
     ax.plot(xs, final, marker="o", color=LINE_COLOUR, linewidth=2, zorder=3, gid="cpu")
     if any(forecast):
-        start = max(forecast.index(True) - 1, 0)
+        first = forecast.index(True)
+        start = max(first - 1, 0)  # the dashes leave from the last final point
         ahead = [y if i >= start else float("nan") for i, y in enumerate(cpus)]
         ax.plot(xs, ahead, linestyle="--", marker="o", markerfacecolor="white",
-                color=LINE_COLOUR, linewidth=1.5, zorder=3, gid="cpu-forecast")
+                markevery=list(range(first, count)), color=LINE_COLOUR, linewidth=1.5,
+                zorder=3, gid="cpu-forecast")
 
     labels = []
     for point, is_partial, is_forecast in zip(points, partial, forecast, strict=True):
@@ -284,7 +286,8 @@ def _legend(fig: Figure, chart: Chart, x: float, y: float, partial: bool,
                f"{months} month{'s' if months != 1 else ''} before it"))]
     if partial:
         handles.append(Patch(facecolor="none", edgecolor="#7a7a7a", hatch=PARTIAL_HATCH,
-                             label="month not ended: fee per unit fixed, units still counting"))
+                             label=("month not ended (the running month: fee per unit fixed, "
+                                    "units still counting)")))
     if forecast:
         handles.append(Line2D([], [], color=LINE_COLOUR, marker="o", markerfacecolor="white",
                               linestyle="--", label="forecast: counts the running month so far"))

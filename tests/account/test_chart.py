@@ -123,8 +123,13 @@ def test_months_after_the_running_one_are_a_forecast() -> None:
     fig = build_figure(_chart(last=Month(2026, 12)), running=NOV)
     ticks = _ticks(fig)
     assert "running" in ticks[-2] and "forecast" in ticks[-1]
-    gids = [line.get_gid() for line in fig.axes[0].get_lines() if line.get_gid()]
-    assert gids == ["cpu", "cpu-forecast"]
+    lines = {line.get_gid(): line for line in fig.axes[0].get_lines() if line.get_gid()}
+    assert list(lines) == ["cpu", "cpu-forecast"]
+    # The running month's point is final (filled); only December's is hollow.
+    count = len(ticks)
+    assert lines["cpu-forecast"].get_markevery() == [count - 1]
+    final = lines["cpu"].get_ydata()
+    assert final[count - 2] == final[count - 2] and final[count - 1] != final[count - 1]
 
 
 def test_one_clearly_named_cpu_series() -> None:
