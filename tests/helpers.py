@@ -8,10 +8,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-# ../shared beside the clone; a worktree one level deeper (wt/NAME) finds
-# the one beside its parent.
-SHARED = next((p for p in (REPO.parent / "shared", REPO.parent.parent / "shared")
-               if p.is_dir()), REPO.parent / "shared")
+SHARED = REPO.parent / "shared"
 
 
 def shared_path(*parts: str) -> Path:
