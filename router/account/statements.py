@@ -239,12 +239,12 @@ class Statement:
     raw: bytes
 
 
-def render_chart(terms: Terms, months: Sequence[Month], activity: Any, seller_id: str) -> bytes:
+def render_chart(terms: Terms, months: Sequence[Month], activity: Any) -> bytes:
     """The CPU chart of `router.account.chart` as PNG bytes (no file)."""
-    from router.account.chart import chart_points, draw_chart
+    from router.account.chart import chart_data, draw_chart
 
     out = io.BytesIO()
-    draw_chart(chart_points(terms, months, activity), terms.schedule, seller_id, out)
+    draw_chart(chart_data(terms, months, activity), out)
     return out.getvalue()
 
 
@@ -397,7 +397,7 @@ def send_month(engine: Engine, config: Config, month: Month, *, now: datetime,
             try:
                 terms, shown, activity = seller_history(engine, config, seller, month,
                                                         CHART_MONTHS)
-                png = render_chart(terms, shown, activity, seller.id)
+                png = render_chart(terms, shown, activity)
                 statement = compose_statement(config, seller, bills[seller.id], png, now=now,
                                               templates=templates)
             except (BillingError, StatementError) as exc:

@@ -1,7 +1,7 @@
 """`billing`: each seller's CPU and CSBA fee for a month, and the CPU chart.
 
     csba-router billing --month YYYY-MM [--seller ID] [--format table|json|csv]
-    csba-router billing chart --seller ID [--months N] [--until YYYY-MM] --out FILE.png
+    csba-router billing chart --seller ID [--months N] [--until YYYY-MM] --out FILE.png|FILE.svg
     csba-router billing send --month YYYY-MM [--seller ID] [--dry-run]
 
 `billing` takes its options directly and `chart` / `send` as optional
@@ -49,13 +49,14 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run_bills)
     bsub = parser.add_subparsers(dest="billing_command", metavar="ACTION")
     chart = add_command(bsub, common, "chart",
-                        "draw a seller's monthly CPU against the fee tiers as a PNG")
+                        "draw a seller's monthly CPU against the fee tiers (PNG or SVG)")
     chart.add_argument("--seller", required=True, metavar="ID", dest="chart_seller")
     chart.add_argument("--months", type=_count, default=12, metavar="N",
                        help="how many months, ending with --until (default: 12)")
     chart.add_argument("--until", type=month_arg, metavar="YYYY-MM",
                        help="the last month shown (default: the current month, UTC)")
-    chart.add_argument("--out", required=True, type=Path, metavar="FILE.png")
+    chart.add_argument("--out", required=True, type=Path, metavar="FILE.png|FILE.svg",
+                       help="where to write the chart; .png or .svg says which")
     chart.set_defaults(run=run_chart)
     send = add_command(bsub, common, "send",
                        "queue the month's statements to the sellers (once per seller and month)")
@@ -120,17 +121,19 @@ def run_bills(args: argparse.Namespace) -> int:
 
 def run_chart(args: argparse.Namespace) -> int:
     from router.account import BillingError
-    from router.account.chart import chart_points, draw_chart
+    from router.account.chart import chart_data, draw_chart
     from router.account.figures import seller_history
     from router.account.months import Month
     from router.store import utcnow
 
+    out: Path = args.out
+    fmt = chart_format(out)
     config = load(args)
     seller = find_seller(config, args.chart_seller)
-    out: Path = args.out
     if not out.parent.is_dir():
         raise CommandError(f"no such folder for --out: {out.parent}", EXIT_USAGE)
-    last = args.until or Month.of(utcnow())
+    running = Month.of(utcnow())
+    last = args.until or running
     engine = open_store(config)
     try:
         terms, months, activity = seller_history(engine, config, seller, last, args.months)
@@ -139,11 +142,23 @@ def run_chart(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     try:
-        draw_chart(chart_points(terms, months, activity), terms.schedule, seller.id, out)
+        draw_chart(chart_data(terms, months, activity), out, running=running, fmt=fmt)
     except OSError as exc:
         raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
     print(f"{out}: CPU of {seller.id}, {months[0]}..{months[-1]}")
     return EXIT_OK
+
+
+def chart_format(out: Path) -> Any:
+    """`png` or `svg` from the --out file's suffix; anything else is a usage error."""
+    from router.account.chart import FORMATS
+
+    suffix = out.suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise CommandError(
+            f"--out {out}: cannot tell the format from {out.suffix or 'no suffix'!r}; "
+            "name a .png or .svg file", EXIT_USAGE)
+    return suffix
 
 
 def run_send(args: argparse.Namespace) -> int:

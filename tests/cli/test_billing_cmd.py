@@ -126,6 +126,29 @@ def test_chart_writes_a_png(config: Path, tmp_path: Path) -> None:
     assert imread(out).shape[0] > 100
 
 
+def test_chart_writes_svg_for_an_svg_name(config: Path, tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    out = tmp_path / "cpu.SVG"
+    done = _run(config, "billing", "chart", "--seller", "A1", "--months", "6",
+                "--until", "2026-11", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    root = ET.fromstring(out.read_bytes())
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    texts = {"".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")}
+    assert "0.41 EUR" in texts and "CPU > 30 %: 2.55 EUR/unit" in texts
+
+
+@pytest.mark.parametrize("name", ("cpu.pdf", "cpu", "cpu.png.txt"))
+def test_chart_refuses_an_unknown_suffix(config: Path, tmp_path: Path, name: str) -> None:
+    out = tmp_path / name
+    done = _run(config, "billing", "chart", "--seller", "A1", "--out", str(out))
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "name a .png or .svg file" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["billing", "--month", "2026-13"], "no such month"),
     (["billing", "--month", "Oct 2026"], "write YYYY-MM"),
