@@ -22,6 +22,7 @@ from router.cli import (
     held_cmd,
     ingest_cmd,
     orders_cmd,
+    performance_cmd,
     queue_cmd,
     serve_cmd,
 )
@@ -42,6 +43,7 @@ COMMANDS = (
     billing_cmd,
     contacts_cmd,
     ingest_cmd,
+    performance_cmd,
 )
 
 
