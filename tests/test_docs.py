@@ -190,3 +190,16 @@ def test_the_guides_examples_do_what_it_says(tmp_path: Path, example: str, categ
                         now=datetime(2026, 12, 6, 9, 0, tzinfo=UTC))
     assert (decision.seller_id, decision.category, decision.action) == (
         SELLER, category, action), decision.reason
+
+
+def test_the_reference_config_loads_and_bills_the_four_schedules() -> None:
+    from datetime import date
+
+    from router.config import load_config
+
+    env = {name: "x" for name in ("CSBA_DE2DE_IMAP_PASSWORD", "CSBA_CN2DE_IMAP_PASSWORD")}
+    config = load_config(REFERENCE, env=env)
+    fees = config.billing.fees
+    assert [len(fees[m]) for m in ("amazon.de", "amazon.com", "amazon.co.jp")] == [1, 2, 1]
+    assert config.fee_schedule("amazon.com", on=date(2026, 6, 1)).trial_days == 90  # type: ignore[union-attr]
+    assert fees["amazon.co.jp"][0].currency == "JPY"

@@ -48,6 +48,8 @@ class ChartPoint:
     month: Month
     window_cpu: Fraction | None
     fee_per_unit: Decimal
+    schedule: FeeSchedule | None = None  # the version in force that month
+    basis: str = "tier"  # the rule that set the fee (billing's `fee_basis`)
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,16 @@ def chart_data(terms: Terms, months: Sequence[Month], activity: Activity) -> Cha
             month=month,
             window_cpu=exact_cpu(bill.window_contacts, bill.window_units),
             fee_per_unit=Decimal(bill.fee_per_unit),
+            schedule=terms.schedule_for(month),
+            basis=bill.fee_basis,
         ))
-    return Chart(terms.seller_id, terms.schedule, terms.window_months, tuple(points))
+    # The labels in the margin name the tiers of the last month shown.
+    last = points[-1].schedule if points else None
+    return Chart(terms.seller_id, last or terms.schedule, terms.window_months, tuple(points))
+
+
+#: How the rule that set a month's fee is written under it (`tier` says nothing).
+BASIS_WORDS = {"trial": "free trial", "low_volume": "low volume", "reward": "VTR reward"}
 
 
 # --------------------------------------------------------------------------
@@ -201,12 +211,23 @@ def _draw(chart: Chart, running: Month | None, layout: Layout) -> Figure:
 
     ax = fig.add_axes((layout.left / width, layout.bottom / height, plot / width,
                        PLOT_HEIGHT / height))
-    for i, band in enumerate(drawn):
-        high = top if band.high is None else band.high
-        ax.axhspan(band.low, high, color=BAND_COLOURS[i % len(BAND_COLOURS)], zorder=0,
-                   linewidth=0)
-        if band.high is not None:
-            ax.axhline(band.high, color="#888888", linewidth=0.8, linestyle="--", zorder=1)
+    versions = _versions(chart)
+    # A fee has one colour in every version (0.10 is not green in one, yellow in the next).
+    fees = sorted({fee for _x0, _x1, v in versions for _b, _i, fee in tier_bounds(v)})
+    colour = {fee: BAND_COLOURS[i % len(BAND_COLOURS)] for i, fee in enumerate(fees)}
+    for x0, x1, schedule in versions:
+        tiers = tier_bounds(schedule)
+        for band, (_bound, _inclusive, fee) in zip(
+                drawn if schedule is chart.schedule else bands(schedule), tiers, strict=True):
+            high = top if band.high is None else band.high
+            ax.fill_between([x0, x1], band.low, high, color=colour[fee], zorder=0, linewidth=0)
+            if band.high is not None:
+                ax.hlines(band.high, x0, x1, color="#888888", linewidth=0.8, linestyle="--",
+                          zorder=1)
+    for x0, _x1, schedule in versions[1:]:
+        ax.axvline(x0, color="#555555", linewidth=1, zorder=1)
+        ax.text(x0, top, f" from {schedule.valid_from}", fontsize=7, va="top", ha="left",
+                color="#333333", zorder=2, gid="version")
     for x, is_partial in zip(xs, partial, strict=True):
         if is_partial:
             ax.axvspan(x - 0.5, x + 0.5, facecolor="none", edgecolor="#7a7a7a",
@@ -228,10 +249,13 @@ def _draw(chart: Chart, running: Month | None, layout: Layout) -> Figure:
         fee = (f"{money_text(point.fee_per_unit, chart.schedule)} {money}"
                f"{'*' if point.window_cpu is None else ''}")
         state = "forecast" if is_forecast else "running" if is_partial else ""
+        # Without a CPU the "*" and its footnote say what set the fee.
+        basis = BASIS_WORDS.get(point.basis, "") if point.window_cpu is not None else ""
         if upright:
-            labels.append("\n".join(p for p in (str(point.month), fee, state) if p))
+            labels.append("\n".join(p for p in (str(point.month), fee, basis, state) if p))
         else:  # turned: month and fee on one line, the state beside it
-            labels.append(f"{point.month}  {fee}" + (f"\n{state}" if state else ""))
+            extra = ", ".join(p for p in (basis, state) if p)
+            labels.append(f"{point.month}  {fee}" + (f"\n{extra}" if extra else ""))
     ax.set_xticks(xs, labels, fontsize=8, rotation=0 if upright else 90,
                   ha="center", va="top", linespacing=1.3)
     ax.set_xlim(-0.5, max(count - 0.5, 0.5))
@@ -243,7 +267,11 @@ def _draw(chart: Chart, running: Month | None, layout: Layout) -> Figure:
              fontsize=11, va="top", ha="left", gid="title")
     _legend(fig, chart, layout.left / width, 1 - 0.42 / height, any(partial), any(forecast))
     _tier_labels(ax, drawn, top)
-    note = f"Under each month: the fee per unit charged for it, in {money}."
+    note = (f"Under each month: the fee per unit charged for it, in {money}, and the rule "
+            "that set it where it is not the tier.")
+    if len(versions) > 1:
+        note += (f"\nThe bands are the tiers of the schedule in force each month; the labels "
+                 f"on the right are those of {chart.schedule.valid_from or 'the last'}.")
     if any(p.window_cpu is None for p in points):
         note += ("\n* no CPU (no covered units in the months before): "
                  "the schedule's fee for an unknown CPU.")
@@ -253,13 +281,25 @@ def _draw(chart: Chart, running: Month | None, layout: Layout) -> Figure:
     return fig
 
 
+def _versions(chart: Chart) -> list[tuple[float, float, FeeSchedule]]:
+    """Runs of months under one schedule version, as x ranges of the plot."""
+    runs: list[tuple[float, float, FeeSchedule]] = []
+    for x, point in enumerate(chart.points):
+        schedule = point.schedule or chart.schedule
+        if runs and runs[-1][2] is schedule:
+            runs[-1] = (runs[-1][0], x + 0.5, schedule)
+        else:
+            runs.append((x - 0.5, x + 0.5, schedule))
+    return runs or [(-0.5, 0.5, chart.schedule)]
+
+
 def _measure(fig: Figure) -> Layout:
     """Margins that hold what the first drawing put around the plot."""
     ax = fig.axes[0]
     dpi = fig.dpi
     box = ax.get_window_extent()
     ticks = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()]
-    tiers = [t.get_window_extent() for t in ax.texts]
+    tiers = [t.get_window_extent() for t in ax.texts if t.get_gid() != "version"]
     note = next(t for t in fig.texts if t.get_gid() == "note").get_window_extent()
     legend = fig.legends[0].get_window_extent()
     title = next(t for t in fig.texts if t.get_gid() == "title").get_window_extent()

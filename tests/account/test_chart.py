@@ -228,3 +228,34 @@ def test_chart_can_be_written_to_a_stream() -> None:
     stream = io.BytesIO()
     draw_chart(chart_data(terms(), [Month(2026, 10)], Activity()), stream)
     assert stream.getvalue().startswith(PNG_SIGNATURE)
+
+
+def test_each_month_is_drawn_under_its_own_schedule_version() -> None:
+    from router.account.billing import Terms
+    from router.account.fees import Figures
+    from router.config.model import Config
+    from tests.account.test_fees import COM_2021, COM_2026
+
+    config = Config.model_validate({
+        "regions": {"us": {"address": "csba-us@amazon.com", "marketplace": "amazon.com",
+                           "forward_to": "team@example.internal"}},
+        "sellers": [{"id": "US1", "region": "us", "addresses": ["a@shop.example"],
+                     "enrollment": [{"start": "2025-01-01"}]}],
+        "billing": {"fees": {"amazon.com": [COM_2021, COM_2026]}}})
+    units = {date(2026, m, 10): 400 for m in range(1, 9)}
+    contacts = {Month(2026, m): 24 for m in range(1, 9)}  # 6 %: the 0.25 tier
+    good = Figures(Decimal("0.97"), Decimal("0.97"))
+    activity = Activity(units, contacts, {d: 50 for d in units}, {Month(2026, 4): good})
+    chart = chart_data(Terms.of(config, config.sellers[0]),
+                       span(Month(2026, 4), Month(2026, 7)), activity)
+    assert [p.schedule.valid_from for p in chart.points if p.schedule] == [
+        date(2021, 11, 1), date(2021, 11, 1), date(2026, 6, 1), date(2026, 6, 1)]
+    fig = build_figure(chart)
+    # May: 50 % off the 0.25 tier for April's VTR, and the label says so.
+    assert _ticks(fig) == ["2026-04\n0.25 USD", "2026-05\n0.125 USD\nVTR reward",
+                           "2026-06\n0.25 USD", "2026-07\n0.25 USD"]
+    assert [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "version"] == [
+        " from 2026-06-01"]
+    # The margin labels are the newest version's: five tiers, the first exclusive.
+    assert chart.schedule.valid_from == date(2026, 6, 1)
+    assert bands(chart.schedule)[0].label == "CPU < 3 %: 0.00 USD/unit"
