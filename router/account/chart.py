@@ -217,10 +217,11 @@ def _draw(chart: Chart, running: Month | None, layout: Layout) -> Figure:
     colour = {fee: BAND_COLOURS[i % len(BAND_COLOURS)] for i, fee in enumerate(fees)}
     for x0, x1, schedule in versions:
         tiers = tier_bounds(schedule)
-        for band, (_bound, _inclusive, fee) in zip(
+        for band, (_bound, _inclusive, tier_fee) in zip(
                 drawn if schedule is chart.schedule else bands(schedule), tiers, strict=True):
             high = top if band.high is None else band.high
-            ax.fill_between([x0, x1], band.low, high, color=colour[fee], zorder=0, linewidth=0)
+            ax.fill_between([x0, x1], band.low, high, color=colour[tier_fee], zorder=0,
+                            linewidth=0)
             if band.high is not None:
                 ax.hlines(band.high, x0, x1, color="#888888", linewidth=0.8, linestyle="--",
                           zorder=1)

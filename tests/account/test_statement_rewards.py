@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 import pytest
 
 from router.account.billing import Activity, Terms, compute_bill
-from router.account.fees import Figures
 from router.account.months import Month, span
 from router.account.statements import StatementTemplates, compose_statement, render_chart
 from router.config.model import Config
