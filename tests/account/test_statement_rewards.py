@@ -32,7 +32,7 @@ def _statement(language: str, month: Month, activity: Activity) -> str:
     seller = config.sellers[0]
     terms = Terms.of(config, seller)
     bill = compute_bill(terms, month, activity)
-    png = render_chart(terms, span(month.plus(-2), month), activity, seller.id)
+    png = render_chart(terms, span(month.plus(-2), month), activity)
     return _text(compose_statement(config, seller, bill, png,
                                    now=datetime(2026, 12, 1, tzinfo=UTC),
                                    templates=StatementTemplates.from_config(config)).raw)
