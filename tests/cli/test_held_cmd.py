@@ -84,3 +84,28 @@ def test_failed_list_and_retry(tmp_path: Path) -> None:
             received.c.id == rid)).one()
     assert (state, attempts) == ("received", 0)
     assert _cli(config_path, "failed", "retry", str(rid)).returncode == 2
+
+
+def test_release_after_the_order_is_imported_forwards_it(tmp_path: Path) -> None:
+    """Issue 11, defect 1: the message was dropped as a duplicate of itself."""
+    from router.orders import import_report
+    from tests.pipeline.test_process import ORDERS
+
+    config_path, engine = _setup(tmp_path)
+    config = load_config(config_path, env={})
+    rid = store_received(engine, forward("302-1234567-1234567"),
+                         mail_from="service@musterhandel.de", rcpt_tos=["csba-de2de@amazon.de"],
+                         channel="smtp", channel_ref=None, arrived_at=ARRIVED, message_id=None)
+    assert drain(engine, config, NoticeTemplates.from_config(config), owner="t") == {"held": 1}
+    report = tmp_path / "orders.txt"
+    report.write_text(ORDERS, encoding="utf-8")
+    import_report(engine, "A1MUSTERHANDEL", report, on_error=print)
+
+    released = _cli(config_path, "release", str(rid))
+    assert released.returncode == 0, released.stderr
+    assert "post_sale_seller_fulfilled -> forward" in released.stdout
+    with engine.connect() as conn:
+        assert conn.scalar(sa.select(received.c.state).where(received.c.id == rid)) == "done"
+        (mail,) = conn.execute(sa.select(outgoing.c.kind, outgoing.c.received_id)).all()
+    assert tuple(mail) == ("forward", rid)
+
