@@ -255,6 +255,14 @@ def _prepare(conn: Connection, config: Config, row: Any, *,
     return _planned(conn, config, _decide(conn, config, row, force_category=force_category))
 
 
+def preview(conn: Connection, config: Config, row: Any, *,
+            force_category: str | None = None) -> tuple[Decision, Plan, str | None]:
+    """What processing `row` would do now, read-only: the decision (before the
+    plan's guards), the plan, and the seller address that handed it over."""
+    prepared = _prepare(conn, config, row, force_category=force_category)
+    return prepared.decision, prepared.plan, prepared.address
+
+
 def _dedup_key(decision: Decision, mail: ParsedMail) -> str | None:
     if not mail.message_id:
         return None  # nothing stable to recognise a copy by

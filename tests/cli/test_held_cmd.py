@@ -61,8 +61,12 @@ def test_held_lists_and_release_as_category_forwards(tmp_path: Path) -> None:
         assert conn.scalar(sa.select(received.c.state).where(received.c.id == rid)) == "done"
         assert conn.scalar(sa.select(sa.func.count()).select_from(outgoing)) == 1
 
+    # A second release changes nothing and says so (exit 0: it ends where the first left it).
     again = _cli(config_path, "release", str(rid))
-    assert again.returncode == 2 and "is not held" in again.stderr
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == f"message {rid}: not held (done); nothing changed\n"
+    with engine.connect() as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(outgoing)) == 1
     assert "no held messages" in _cli(config_path, "held").stdout
 
 
@@ -109,3 +113,25 @@ def test_release_after_the_order_is_imported_forwards_it(tmp_path: Path) -> None
         (mail,) = conn.execute(sa.select(outgoing.c.kind, outgoing.c.received_id)).all()
     assert tuple(mail) == ("forward", rid)
 
+
+def test_release_as_a_category_the_message_cannot_take_is_refused(tmp_path: Path) -> None:
+    """Issue 11, defect 2: an unknown sender released as in scope crashed and was lost."""
+    config_path, engine = _setup(tmp_path)
+    config = load_config(config_path, env={})
+    stranger = "shop@musterhandel.de.evil.com"
+    rid = store_received(engine, forward("302-1234567-1234567", sender=stranger),
+                         mail_from=stranger, rcpt_tos=["csba-de2de@amazon.de"],
+                         channel="smtp", channel_ref=None, arrived_at=ARRIVED, message_id=None)
+    assert drain(engine, config, NoticeTemplates.from_config(config), owner="t") == {"held": 1}
+    with engine.connect() as conn:
+        before = conn.execute(sa.select(received)).one()
+
+    refused = _cli(config_path, "release", str(rid), "--as", "post_sale_seller_fulfilled")
+    assert refused.returncode == 2, (refused.stdout, refused.stderr)
+    assert "Traceback" not in refused.stderr and "IntegrityError" not in refused.stderr
+    assert "seller" in refused.stderr and "still held" in refused.stderr
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(received)).one() == before
+        assert conn.scalar(sa.select(sa.func.count()).select_from(outgoing)) == 0
+    listed = json.loads(_cli(config_path, "held", "--format", "json").stdout)
+    assert [row["id"] for row in listed] == [rid]
