@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
 from router.config import Config, config_path, load_config
+
+if TYPE_CHECKING:
+    from router.intake.archive import Unreadable
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -43,3 +47,10 @@ def open_store(config: Config, migrate: bool = True) -> Engine:
 def add_command(sub: Any, common: argparse.ArgumentParser, name: str,
                 help_text: str) -> argparse.ArgumentParser:
     return sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+
+
+def report_unreadable(item: Unreadable) -> None:
+    """`PATH: reason` on stderr: an input `classify` and `ingest` both refuse, said alike."""
+    from router.cli.terminal import clean
+
+    print(clean(f"{item.ref}: {item.reason}"), file=sys.stderr, flush=True)
