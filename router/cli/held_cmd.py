@@ -57,7 +57,7 @@ def listed(engine: sa.Engine, state: str) -> list[dict[str, Any]]:
                        decisions.c.reason)
              .select_from(received.outerjoin(decisions,
                                              decisions.c.received_id == received.c.id))
-             .where(received.c.state == state).order_by(received.c.id))
+             .where(received.c.state == state).order_by(received.c.arrived_at, received.c.id))
     with engine.connect() as conn:
         return [{
             "id": r.id, "message_id": r.message_id, "arrived_at": r.arrived_at.isoformat(),

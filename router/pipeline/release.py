@@ -108,7 +108,7 @@ def held_ids(engine: Engine, *, category: str | None = None,
     query = (sa.select(received.c.id)
              .select_from(received.outerjoin(decisions,
                                              decisions.c.received_id == received.c.id))
-             .where(received.c.state == "held").order_by(received.c.id))
+             .where(received.c.state == "held").order_by(received.c.arrived_at, received.c.id))
     if category is not None:
         query = query.where(decisions.c.category == category)
     if seller_id is not None:
@@ -135,7 +135,7 @@ def redecide_order_unknown(engine: Engine, config: Config, seller_id: str, templ
              .select_from(received.join(decisions, decisions.c.received_id == received.c.id))
              .where(received.c.state == "held", decisions.c.category == ORDER_UNKNOWN,
                     decisions.c.seller_id == seller_id)
-             .order_by(received.c.id))
+             .order_by(received.c.arrived_at, received.c.id))
     with engine.connect() as conn:
         ids = [int(row.id) for row in conn.execute(query) if row.order_ids]
     return release_many(engine, config, ids, templates, owner=owner)

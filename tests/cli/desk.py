@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -48,12 +49,12 @@ class Desk:
         return subprocess.run([sys.executable, "-m", "router", "--config", str(self.path),
                                *args], capture_output=True, text=True, timeout=120, env=env)
 
-    def accept(self, raw: bytes, sender: str = SELLER) -> int:
+    def accept(self, raw: bytes, sender: str = SELLER, arrived_at: datetime = ARRIVED) -> int:
         """Store a message as SMTP intake does; its id."""
         raw, message_id = clean_message(raw)
         return store_received(self.engine, raw, mail_from=sender,
                               rcpt_tos=["csba-de2de@amazon.de"], channel="smtp",
-                              channel_ref="127.0.0.1", arrived_at=ARRIVED,
+                              channel_ref="127.0.0.1", arrived_at=arrived_at,
                               message_id=message_id)
 
     def drain(self) -> dict[str, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from router.orders import import_report
 from router.store import decisions, outgoing, received
 from tests.cli.desk import SELLER_ID, Desk, desk, order_line
-from tests.pipeline.test_process import ORDERS, forward
+from tests.pipeline.test_process import ARRIVED, ORDERS, forward
 from tests.pipeline.walk import DONE, HELD, assert_accounted, mail_for
 
 ORDER = "302-1234567-1234567"
@@ -85,9 +86,11 @@ def test_release_as_a_category_the_message_cannot_take_is_refused(tmp_path: Path
 
 def test_held_json_carries_the_contract_fields_oldest_first(tmp_path: Path) -> None:
     d = desk(tmp_path)
-    first = d.accept(forward(ORDER, message_id="<first@musterhandel.de>"))
+    # Stored second but arrived first (ingested from an archive, say): listed first.
     second = d.accept(forward(ORDER, sender=STRANGER, message_id="<second@x.example>"),
                       sender=STRANGER)
+    first = d.accept(forward(ORDER, message_id="<first@musterhandel.de>"),
+                     arrived_at=ARRIVED - timedelta(hours=1))
     d.drain()
     done = d.cli("held", "--format", "json")
     assert done.returncode == 0, done.stderr
@@ -100,7 +103,7 @@ def test_held_json_carries_the_contract_fields_oldest_first(tmp_path: Path) -> N
                                      SELLER_ID, "order_unknown")
     assert (rows[1]["message_id"], rows[1]["seller_id"], rows[1]["category"]) == (
         "<second@x.example>", None, "unknown_sender")
-    assert rows[0]["arrived_at"].startswith("2026-11-03T09:12:00") and rows[0]["reason"]
+    assert rows[0]["arrived_at"].startswith("2026-11-03T08:12:00") and rows[0]["reason"]
     table = d.cli("held").stdout
     assert table.index(f"{first:>6}") < table.index(f"{second:>6}")
 
