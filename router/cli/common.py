@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 
 from router.config import Config, config_path, load_config
+from router.terminal import clean
 
 if TYPE_CHECKING:
     from router.intake.archive import Unreadable
@@ -51,6 +52,4 @@ def add_command(sub: Any, common: argparse.ArgumentParser, name: str,
 
 def report_unreadable(item: Unreadable) -> None:
     """`PATH: reason` on stderr: an input `classify` and `ingest` both refuse, said alike."""
-    from router.cli.terminal import clean
-
     print(clean(f"{item.ref}: {item.reason}"), file=sys.stderr, flush=True)

@@ -4,7 +4,7 @@ Held mail waits for a person (unknown senders, unknown orders, notice
 limits); failed mail broke the pipeline three times.  Both stay in the
 database with their reasons until an operator acts on them (`release`,
 `failed retry`).  Everything shown comes from mail, so the table passes
-through `router.cli.terminal` and JSON escapes what a terminal would obey.
+through `router.terminal` and JSON escapes what a terminal would obey.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from router.cli.common import EXIT_OK, EXIT_USAGE, CommandError, add_command, load, open_store
-from router.cli.terminal import clean, json_text
+from router.terminal import clean, json_text
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:

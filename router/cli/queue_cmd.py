@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from router.cli.common import EXIT_OK, EXIT_USAGE, CommandError, add_command, load, open_store
-from router.cli.terminal import clean, json_text
+from router.terminal import clean, json_text
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:

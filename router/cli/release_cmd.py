@@ -28,7 +28,7 @@ from router.cli.common import (
     load,
     open_store,
 )
-from router.cli.terminal import clean
+from router.terminal import clean
 
 if TYPE_CHECKING:
     from router.config import Config

@@ -3,13 +3,15 @@
 The envelope and how it came, every header (decoded, one line each), the
 decision (category, action, rule, reason and what it found) and the mail
 sent for it (kind, recipients, state).  Everything from mail passes
-through `router.cli.terminal`: no control character reaches the terminal.
+through `router.terminal`: no control character reaches the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Sequence
+from email.header import decode_header, make_header
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from typing import Any
@@ -17,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from router.cli.common import EXIT_OK, EXIT_USAGE, CommandError, add_command, load, open_store
-from router.cli.terminal import clean
+from router.terminal import clean
 
 _STATES = {"received": "waiting to be decided", "done": "done", "held": "held",
            "failed": "failed", "decided": "decided"}
@@ -94,18 +96,30 @@ def describe(row: Any, decision: Any, mails: Sequence[Any]) -> list[str]:
 
 
 def _headers(raw: bytes) -> list[str]:
-    """Every header field of the message, decoded, unfolded, cleaned; in order."""
+    """Every header field of the message, in order: unfolded, RFC 2047 decoded, cleaned."""
     try:
-        message = BytesHeaderParser(policy=default_policy).parsebytes(raw)
-        fields = list(message.items())
-    except Exception:  # a header too broken to decode: show the raw lines instead
+        fields = BytesHeaderParser(policy=default_policy).parsebytes(raw).raw_items()
+        return [clean(f"{name}: {_decoded(value)}") for name, value in fields]
+    except Exception:  # a header too broken to parse: show the raw lines instead
         head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
         return [clean(line.decode("utf-8", "replace")) for line in head.splitlines()]
-    out = []
-    for name, value in fields:
-        try:
-            text = str(value)
-        except Exception:
-            text = "(undecodable)"
-        out.append(clean(f"{name}: {text}"))
-    return out
+
+
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+
+
+def _decoded(value: str) -> str:
+    """A raw header value as a person reads it, nothing left out.
+
+    The raw value, not the parsed one: the parser reads structured fields
+    (Message-ID, addresses) and leaves out what does not fit their syntax,
+    which is exactly what a reviewer must see.  8-bit bytes are read as
+    UTF-8; encoded words are decoded where the value allows it.
+    """
+    if any("\udc80" <= c <= "\udcff" for c in value):  # 8-bit bytes, surrogate-escaped
+        value = value.encode("ascii", "surrogateescape").decode("utf-8", "replace")
+    value = _FOLD.sub("", value).strip()
+    try:
+        return str(make_header(decode_header(value)))
+    except Exception:  # raw 8-bit text beside encoded words, or a broken encoded word
+        return value

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from router.act.queue import enqueue, mark_dead
-from router.cli.terminal import REPLACEMENT, clean, clean_block, json_text
 from router.store import received, utcnow
+from router.terminal import REPLACEMENT, clean, clean_block, json_text
 from tests.cli.desk import desk
 from tests.pipeline.test_process import forward
 
@@ -82,3 +82,15 @@ def test_held_show_failed_and_queue_print_no_control_characters(tmp_path: Path) 
     assert row["subject"] == EVIL
     (row,) = json.loads(outputs[("failed", "--format", "json")].stdout)
     assert row["reason"] == f"RuntimeError: {EVIL}"
+
+
+def test_log_lines_of_a_release_carry_no_control_characters(tmp_path: Path) -> None:
+    d = desk(tmp_path)
+    rid = d.accept(forward("302-1234567-1234567", message_id="<a\x1b[2J\x1b]0;pwned\x07@x>"))
+    d.drain()
+    released = d.cli("release", str(rid), "--as", "post_sale_seller_fulfilled")
+    assert released.returncode == 0, released.stderr
+    assert "event=decided" in released.stderr  # the pipeline's log line, cleaned
+    assert not OBEYED.search(released.stdout + released.stderr), released
+    shown = d.cli("show", str(rid)).stdout
+    assert f"Message-ID: <a{REPLACEMENT}{REPLACEMENT}@x>" in shown

@@ -11,7 +11,8 @@ What goes: each escape sequence (CSI, OSC, DCS/SOS/PM/APC strings up to
 their terminator, other two-byte ESC sequences, and the 8-bit C1 forms) and
 every other C0/C1 control, DEL and bidi control becomes one U+FFFD, so the
 reader sees that something was there.  In one-line text, tabs and line
-breaks become a space.
+breaks become a space.  The text log lines of one-shot commands
+(`router.logs`) pass through `clean` too.
 """
 
 from __future__ import annotations
