@@ -96,7 +96,12 @@ def _release(engine: Engine, config: Config, received_id: int, templates: Any, o
     except Exception as error:
         log.error("release failed", exc_info=True,
                   extra={"event": "release_failed", "id": received_id})
-        back = return_held(engine, received_id, owner)
+        try:
+            back = return_held(engine, received_id, owner)
+        except Exception:  # the database is gone too: the lease ends, a worker decides it
+            log.error("returning a message to held failed", exc_info=True,
+                      extra={"event": "release_failed", "id": received_id})
+            back = False
         where = "it is held again, as it was" if back else "a worker decides it"
         return Release(received_id, FAILED, detail=f"{type(error).__name__}: {error}; {where}")
     return Release(received_id, ACTED if outcome.state == "done" else HELD, outcome.decision)

@@ -21,6 +21,7 @@ from router.act.templates import NoticeTemplates
 from router.config import Config, load_config
 from router.intake.smtp import clean_message
 from router.orders import import_report
+from router.pipeline import release as releasing
 from router.pipeline.claims import claim, claim_held, requeue
 from router.pipeline.release import (
     ACTED,
@@ -142,8 +143,13 @@ def test_every_path_a_message_can_take_loses_nothing(
     assert redecide_order_unknown(engine, config, SELLER_ID, templates,
                                   owner="import")[0].status == KEPT
 
-    # Released once its order is known (imported without a re-decide): a notice.
+    # Released once its order is known (imported without a re-decide), but its notice
+    # cannot be written: back to held, exactly as it was.  Then released again: a notice.
     import_orders(engine, tmp_path, AMAZON_ORDER, "amazon.txt")
+    failed = release(engine, config, amazon, broken_templates, owner="op")
+    assert failed.status == releasing.FAILED and "held again, as it was" in failed.detail
+    assert decision_row(engine, amazon) == before and mail_for(engine, amazon) == []
+    assert assert_accounted(engine)[amazon] == HELD
     done = release(engine, config, amazon, templates, owner="op")
     assert done.status == ACTED and done.decision is not None
     assert done.decision.category == "amazon_fulfilled"
