@@ -35,10 +35,10 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr
-from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
@@ -180,9 +180,10 @@ class StatementTemplates:
 
 @dataclass(frozen=True)
 class TierView:
-    cpu_at_most: str | None
+    cpu_at_most: str | None  # the tier's bound, whichever key gives it; None: unbounded
     fee: str
     current: bool
+    below: bool = False  # the bound is exclusive (`cpu_below`)
 
 
 def statement_variables(config: Config, seller: Seller, bill: Bill,
@@ -201,8 +202,7 @@ def statement_variables(config: Config, seller: Seller, bill: Bill,
     month = Month.parse(bill.month)
     cpu = exact_cpu(bill.window_contacts, bill.window_units)
     current = None if cpu is None else next(
-        (i for i, t in enumerate(schedule.tiers)
-         if t.cpu_at_most is None or cpu <= Fraction(t.cpu_at_most)), None)
+        (i for i, t in enumerate(schedule.tiers) if t.admits(cpu)), None)
     low = schedule.low_volume
     return {
         "seller": {"id": seller.id, "name": seller.name},
@@ -211,10 +211,17 @@ def statement_variables(config: Config, seller: Seller, bill: Bill,
         "first_day": month.first_day,
         "last_day": month.plus(1).first_day - timedelta(days=1),
         "trial_units": bill.covered_units - bill.billable_units,
-        "tiers": [TierView(None if t.cpu_at_most is None else str(t.cpu_at_most), str(t.fee),
-                           i == current) for i, t in enumerate(schedule.tiers)],
-        "low_volume": {"max_units": low.max_units, "fee": str(low.fee),
-                       "applies": cpu is None or bill.window_units <= low.max_units},
+        "tiers": [TierView(None if t.bound is None else str(t.bound), str(t.fee),
+                           i == current, t.cpu_below is not None)
+                  for i, t in enumerate(schedule.tiers)],
+        "low_volume": None if low is None else {
+            "max_units": low.max_units, "orders_below": low.orders_below, "fee": str(low.fee),
+            # In play: the cap holds the fee, or could (few units), or no CPU.
+            "applies": cpu is None or bill.low_volume or (
+                low.max_units is not None and bill.window_units <= low.max_units)},
+        "reward": None if bill.discount_percent is None or bill.vtr is None else {
+            "month": bill.cpu_window.rsplit("..", 1)[-1],
+            "vtr_percent": format((Decimal(bill.vtr) * 100).normalize(), "f")},
         "chart_name": chart_name,
         "language": statement_language(config, seller),
     }
@@ -239,12 +246,12 @@ class Statement:
     raw: bytes
 
 
-def render_chart(terms: Terms, months: Sequence[Month], activity: Any, seller_id: str) -> bytes:
+def render_chart(terms: Terms, months: Sequence[Month], activity: Any) -> bytes:
     """The CPU chart of `router.account.chart` as PNG bytes (no file)."""
-    from router.account.chart import chart_points, draw_chart
+    from router.account.chart import chart_data, draw_chart
 
     out = io.BytesIO()
-    draw_chart(chart_points(terms, months, activity), terms.schedule, seller_id, out)
+    draw_chart(chart_data(terms, months, activity), out)
     return out.getvalue()
 
 
@@ -258,7 +265,7 @@ def compose_statement(config: Config, seller: Seller, bill: Bill, chart_png: byt
     to = seller.notify_address
     if not to:
         raise StatementError(f"seller {seller.id} has no notify address")
-    schedule = config.fee_schedule(bill.marketplace)
+    schedule = config.fee_schedule(bill.marketplace, on=Month.parse(bill.month).first_day)
     if schedule is None:
         raise BillingError(f"marketplace '{bill.marketplace}' has no fee schedule")
     month = Month.parse(bill.month)
@@ -398,7 +405,7 @@ def send_month(engine: Engine, config: Config, month: Month, *, now: datetime,
             try:
                 terms, shown, activity = seller_history(engine, config, seller, month,
                                                         CHART_MONTHS)
-                png = render_chart(terms, shown, activity, seller.id)
+                png = render_chart(terms, shown, activity)
                 statement = compose_statement(config, seller, bills[seller.id], png, now=now,
                                               templates=templates)
             except (BillingError, StatementError) as exc:

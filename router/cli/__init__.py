@@ -22,6 +22,7 @@ from router.cli import (
     held_cmd,
     ingest_cmd,
     orders_cmd,
+    performance_cmd,
     queue_cmd,
     release_cmd,
     serve_cmd,
@@ -46,6 +47,7 @@ COMMANDS = (
     billing_cmd,
     contacts_cmd,
     ingest_cmd,
+    performance_cmd,
 )
 
 

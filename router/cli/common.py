@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
-from router.config import Config, config_path, load_config
+from router.config import Config, ConfigError, config_path, load_config
+from router.config.errors import Problem
+from router.config.loader import DEFAULT_PATH, ENV_VAR
 from router.terminal import clean
 
 if TYPE_CHECKING:
@@ -29,7 +31,13 @@ class CommandError(Exception):
 
 def load(args: argparse.Namespace) -> Config:
     """The validated config named by --config / $CSBA_ROUTER_CONFIG / default."""
-    return load_config(config_path(getattr(args, "config", None)))
+    explicit = getattr(args, "config", None)
+    path = config_path(explicit)
+    if path == DEFAULT_PATH and not explicit and not path.exists():
+        # Someone who ran the program elsewhere than the checkout: say how to name one.
+        raise ConfigError([Problem(str(path), 1, 1, f"file not found (the default; give "
+                                   f"--config PATH or set ${ENV_VAR})")])
+    return load_config(path)
 
 
 def open_store(config: Config, migrate: bool = True) -> Engine:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from router.cli.common import EXIT_OK, add_command, load
@@ -15,6 +16,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    load(args)  # a ConfigError is printed and turned into exit 2 by main
+    config = load(args)  # a ConfigError is printed and turned into exit 2 by main
+    for warning in config.warnings:
+        print(warning, file=sys.stderr)
     print("ok")
     return EXIT_OK

@@ -14,8 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 from router.categories import ACTIONS, BUILTIN_CATEGORIES, ORDER_UNKNOWN
+from router.config.errors import dotted
+from router.config.types import currency_places, parse_fraction
 
-Report = Callable[..., None]  # (path, message, *, key=False)
+Report = Callable[..., None]  # (path, message, *, key=False, warning=False)
 
 
 def _dict(value: Any) -> dict[Any, Any]:
@@ -24,6 +26,32 @@ def _dict(value: Any) -> dict[Any, Any]:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+# The checks see the values as the validator will type them, whatever their
+# YAML spelling: `2026-03-01` and `"2026-03-01"` are the same date, `0.05`
+# and `"0.05"` the same bound.  A value that cannot be typed is None here
+# (the validator reports it at its position).
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _as_decimal(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return parse_fraction(value)
+    except ValueError:
+        return None
 
 
 def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
@@ -39,8 +67,9 @@ def check_all(data: dict[str, Any], report: Report) -> None:
     _check_sellers(_list(data.get("sellers")), regions, report)
     _check_imap(_list(data.get("imap")), regions, report)
     _check_categories(data, report)
-    for market, schedule in fees.items():
-        _check_tiers(("billing", "fees", market), _dict(schedule), report)
+    for market, schedules in fees.items():
+        check_schedules(("billing", "fees", market), schedules, report)
+    _check_trust(data, report)
     smtp = _dict(data.get("smtp"))
     if (smtp.get("tls_cert") is None) != (smtp.get("tls_key") is None):
         report(("smtp",), "smtp: tls_cert and tls_key must be given together")
@@ -101,8 +130,8 @@ def _check_periods(path: tuple[str | int, ...], label: str, periods: list[Any],
     spans: list[tuple[date, date | None, int]] = []
     for k, period in enumerate(periods):
         period = _dict(period)
-        start, end = period.get("start"), period.get("end")
-        if not isinstance(start, date) or not (end is None or isinstance(end, date)):
+        start, end = _as_date(period.get("start")), _as_date(period.get("end"))
+        if start is None or (end is None and period.get("end") is not None):
             continue  # wrong types are the validator's to report
         if end is not None and end <= start:
             report(path + (k, "end"),
@@ -187,24 +216,101 @@ def _check_categories(data: dict[str, Any], report: Report) -> None:
                f"actions.order_unknown ({actions[ORDER_UNKNOWN]})")
 
 
-def _check_tiers(path: tuple[str | int, ...], schedule: dict[Any, Any], report: Report) -> None:
+def check_schedules(path: tuple[str | int, ...], schedules: Any, report: Report) -> None:
+    """One schedule, or dated versions of it in ascending order (also for `--fees`)."""
+    if isinstance(schedules, dict):
+        _check_schedule(path, schedules, report)
+        return
+    previous: date | None = None
+    shown = dotted(path)
+    for k, version in enumerate(_list(schedules)):
+        version = _dict(version)
+        _check_schedule(path + (k,), version, report)
+        valid_from = _as_date(version.get("from"))
+        if "from" not in version:
+            report(path + (k,), f"{shown}[{k}]: a dated version needs from: YYYY-MM-DD")
+        elif valid_from is not None and previous is not None and valid_from <= previous:
+            report(path + (k, "from"),
+                   f"{shown}[{k}]: from {valid_from} is not after the previous version's "
+                   f"{previous}; versions must be listed in ascending order")
+        previous = valid_from or previous
+
+
+def _check_schedule(path: tuple[str | int, ...], schedule: dict[Any, Any],
+                    report: Report) -> None:
+    shown = dotted(path)
     tiers = _list(schedule.get("tiers"))
-    shown = ".".join(str(p) for p in path)
+    _check_tiers(path, shown, tiers, report)
+    places = currency_places(str(schedule.get("currency", "")).strip())
+    if places is not None:
+        fees: list[tuple[tuple[str | int, ...], Any]] = [
+            (("tiers", k, "fee"), _dict(t).get("fee")) for k, t in enumerate(tiers)]
+        fees.append((("low_volume", "fee"), _dict(schedule.get("low_volume")).get("fee")))
+        for where, fee in fees:
+            amount = _as_decimal(fee)
+            if amount is not None and -amount.as_tuple().exponent > places:  # type: ignore[operator]
+                report(path + where,
+                       f"{shown}.{dotted(where)}: {fee} has more decimal places than "
+                       f"{schedule.get('currency')} has ({places})")
+    low = _dict(schedule.get("low_volume"))
+    if low and ("max_units" in low) == ("orders_below" in low):
+        report(path + ("low_volume",),
+               f"{shown}.low_volume: give exactly one of max_units or orders_below")
+    rewards = _dict(schedule.get("rewards"))
+    discounts = rewards.get("discounts")
+    if isinstance(discounts, list) and tiers and len(discounts) != len(tiers):
+        report(path + ("rewards", "discounts"),
+               f"{shown}.rewards.discounts: {len(discounts)} discounts for {len(tiers)} tiers; "
+               "give one per tier, in tier order")
+
+
+_BOUNDS = ("cpu_at_most", "cpu_below")
+
+
+def _check_tiers(path: tuple[str | int, ...], shown: str, tiers: list[Any],
+                 report: Report) -> None:
+    """Exactly one bound per tier, strictly ascending, the last unbounded."""
     if not tiers:
         return
     last: Decimal | None = None
     for k, tier in enumerate(tiers):
-        bound = _dict(tier).get("cpu_at_most", "missing")
-        if bound is None and k != len(tiers) - 1:
-            report(path + ("tiers", k, "cpu_at_most"),
-                   f"{shown}.tiers[{k}]: only the last tier may have cpu_at_most: null")
-        elif isinstance(bound, (int, Decimal)) and not isinstance(bound, bool):
-            if last is not None and Decimal(bound) <= last:
-                report(path + ("tiers", k, "cpu_at_most"),
-                       f"{shown}.tiers[{k}]: cpu_at_most {bound} is not above the previous "
-                       f"tier's {last}; tiers must be strictly ascending")
-            last = Decimal(bound)
-    final = _dict(tiers[-1]).get("cpu_at_most", "missing")
-    if final is not None:
+        tier = _dict(tier)
+        keys = [key for key in _BOUNDS if key in tier]
+        here = path + ("tiers", k)
+        if len(keys) != 1:
+            report(here, f"{shown}.tiers[{k}]: give exactly one bound, cpu_at_most (<=) or "
+                         f"cpu_below (<)" + (", not both" if len(keys) == 2 else ""))
+            continue
+        key = keys[0]
+        if tier[key] is None:
+            if key != "cpu_at_most" or k != len(tiers) - 1:
+                report(here + (key,), f"{shown}.tiers[{k}]: only the last tier may be "
+                                      "unbounded, and it is written cpu_at_most: null")
+            continue
+        bound = _as_decimal(tier[key])
+        if bound is None:
+            continue  # the validator reports it
+        if last is not None and bound <= last:
+            report(here + (key,),
+                   f"{shown}.tiers[{k}]: {key} {bound} is not above the previous "
+                   f"tier's {last}; tiers must be strictly ascending")
+        last = bound
+    final = _dict(tiers[-1])
+    if "cpu_at_most" not in final or final["cpu_at_most"] is not None:
         report(path + ("tiers", len(tiers) - 1),
                f"{shown}.tiers: the last tier must have cpu_at_most: null (no upper bound)")
+
+
+def _check_trust(data: dict[str, Any], report: Report) -> None:
+    """Warnings: sellers believed without authentication."""
+    if data.get("trust") is None:
+        report(("trust",) if "trust" in data else (),
+               "warning: no trust: section, so a seller is whoever the mail says it is "
+               "(anyone can forge a seller's address; see the trust: section)", warning=True)
+        return
+    for i, seller in enumerate(_list(data.get("sellers"))):
+        seller = _dict(seller)
+        if seller.get("trust") == "none":
+            report(("sellers", i, "trust"),
+                   f"warning: seller {seller.get('id')}: trust: none, so its mail is believed "
+                   "without authentication", warning=True)

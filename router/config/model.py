@@ -9,20 +9,25 @@ from __future__ import annotations
 
 import re
 import socket
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction as PyFraction
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from router.config.errors import Problem
 from router.config.types import (
     AddressPattern,
+    Currency,
     Duration,
     Email,
     Fraction,
     Listen,
     ListenAddress,
     Money,
+    Percent,
     Size,
     parse_language,
 )
@@ -37,6 +42,10 @@ class _Section(BaseModel):
 class Instance(_Section):
     hostname: str = Field(default_factory=socket.getfqdn)
     data_dir: Path = Path("./var")
+    # /metrics, /livez, /readyz; None: no HTTP listener.
+    http: ListenAddress | None = None
+    # A message that takes longer to decide goes to the failed list.
+    decide_timeout: Duration = timedelta(seconds=30)
     # Pipeline processes of `serve` (deciding, acting, delivering); None: one
     # per CPU, at most 4.  An addition to the contract's config shape.
     workers: int | None = Field(default=None, ge=1, le=64)
@@ -66,6 +75,10 @@ class Smtp(_Section):
     listen: ListenAddress = Listen("127.0.0.1", 2525)
     max_message_size: Size = 25_000_000
     max_recipients: int = Field(default=10, ge=1)
+    max_connections: int = Field(default=500, ge=1)
+    max_connections_per_ip: int = Field(default=50, ge=1)
+    idle_timeout: Duration = timedelta(minutes=5)
+    session_timeout: Duration = timedelta(minutes=30)
     tls_cert: Path | None = None
     tls_key: Path | None = None
 
@@ -113,7 +126,14 @@ class Region(_Section):
     marketplace: str
     language: Language = "en"
     forward_to: Email
+    # Whose mail about a case is relayed to sellers; None: `forward_to` only.
+    team_addresses: list[Email] | None = None
     bsm_address: Email | None = None
+
+    @property
+    def teams(self) -> list[str]:
+        """The team addresses in force (`team_addresses`, else `forward_to`)."""
+        return list(self.team_addresses) if self.team_addresses else [self.forward_to]
 
 
 class Period(_Section):
@@ -129,6 +149,9 @@ class Seller(_Section):
     notify: Email | None = None
     language: Language | None = None
     enrollment: list[Period] = Field(default_factory=list)
+    # `none`: mail from this seller is believed without authentication
+    # (check-config warns about each such exemption).
+    trust: Literal["none"] | None = None
 
     @property
     def notify_address(self) -> str | None:
@@ -172,19 +195,59 @@ class AutoReply(_Section):
 
 
 class Tier(_Section):
-    cpu_at_most: Fraction | None
+    """One CPU tier: exactly one bound (checked in checks), the fee per unit."""
+
+    cpu_at_most: Fraction | None = None  # CPU <= bound; None on the last tier: no bound
+    cpu_below: Fraction | None = None  # CPU < bound
     fee: Money
+
+    def admits(self, cpu: PyFraction) -> bool:
+        """Whether a CPU falls in this tier (its bound only; tiers are tried in order)."""
+        if self.cpu_below is not None:
+            return cpu < PyFraction(self.cpu_below)
+        return self.cpu_at_most is None or cpu <= PyFraction(self.cpu_at_most)
+
+    @property
+    def bound(self) -> Decimal | None:
+        """The tier's upper bound, whichever key gives it (None: unbounded)."""
+        return self.cpu_below if self.cpu_below is not None else self.cpu_at_most
 
 
 class LowVolume(_Section):
-    max_units: int = Field(ge=0)
+    """Few units (or orders) in the CPU window: the fee per unit is capped."""
+
+    max_units: int | None = Field(default=None, ge=0)  # window units <= N
+    orders_below: int | None = Field(default=None, ge=0)  # distinct window orders < N
     fee: Money
 
 
+class Rewards(_Section):
+    """Valid Tracking Rate rewards: a per-tier discount when the figures meet the bounds."""
+
+    vtr_at_least: Fraction
+    aprl_at_least: Fraction | None = None
+    discounts: list[Percent] = Field(min_length=1)
+
+
 class FeeSchedule(_Section):
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    """One marketplace's fee schedule, or one dated version of it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    valid_from: date | None = Field(default=None, alias="from")
+    currency: Currency
     tiers: list[Tier] = Field(min_length=1)
-    low_volume: LowVolume
+    trial_days: int | None = Field(default=None, ge=0)
+    low_volume: LowVolume | None = None
+    rewards: Rewards | None = None
+
+
+def _versions(value: object) -> object:
+    """One schedule is a list of one version."""
+    return [value] if isinstance(value, dict) else value
+
+
+Schedules = Annotated[list[FeeSchedule], BeforeValidator(_versions)]
 
 
 class StatementSchedule(_Section):
@@ -211,8 +274,34 @@ class Billing(_Section):
     trial_days: int = Field(default=30, ge=0)
     cpu_window_months: int = Field(default=3, ge=1, le=24)
     contact_window: Duration = timedelta(hours=24)
-    fees: dict[str, FeeSchedule] = Field(default_factory=dict)
+    # Per marketplace its dated versions, ascending (one undated schedule: one version).
+    fees: dict[str, Schedules] = Field(default_factory=dict)
     statements: StatementSchedule = Field(default_factory=StatementSchedule)
+
+
+class Trust(_Section):
+    """Which mail is believed to come from the seller or team address it names."""
+
+    authserv_id: str | None = None  # believe the topmost Authentication-Results of this id
+    front_hosts: list[str] | None = None  # hosts whose Received: may stand above it
+    verify: bool = False  # check DKIM, SPF and DMARC here too
+    require: Literal["dmarc", "spf_or_dkim"] = "dmarc"
+    arc_sealers: list[str] = Field(default_factory=list)
+    resolver: ListenAddress | None = None  # DNS server HOST:PORT; None: the system's
+
+    @property
+    def trusted_front_hosts(self) -> list[str]:
+        """`front_hosts`, else the host named by the authserv-id."""
+        if self.front_hosts is not None:
+            return [h.lower() for h in self.front_hosts]
+        return [self.authserv_id.lower()] if self.authserv_id else []
+
+
+class Cases(_Section):
+    """The CSBA team's questions to sellers: when an answer is due."""
+
+    answer_within: Duration = timedelta(hours=24)
+    remind_after: Duration = timedelta(hours=12)
 
 
 class Templates(_Section):
@@ -235,7 +324,11 @@ class Config(_Section):
     auto_reply: AutoReply = Field(default_factory=AutoReply)
     templates: Templates = Field(default_factory=Templates)
     billing: Billing = Field(default_factory=Billing)
+    trust: Trust | None = None  # absent: addresses are believed as written
+    cases: Cases = Field(default_factory=Cases)
     source: Path | None = Field(default=None, exclude=True)
+    # `PATH:LINE:COLUMN: warning: ...` problems that do not stop the config.
+    warnings: tuple[Problem, ...] = Field(default=(), exclude=True)
 
     @property
     def storage_url(self) -> str:
@@ -254,8 +347,21 @@ class Config(_Section):
             return self.classification.unknown_order
         return DEFAULT_ACTIONS[category]
 
-    def fee_schedule(self, marketplace: str) -> FeeSchedule | None:
-        return self.billing.fees.get(marketplace)
+    def fee_schedule(self, marketplace: str, on: date | None = None) -> FeeSchedule | None:
+        """The version in force on day `on` (default: today, UTC); None: no schedule.
+
+        The last version whose `from` is on or before the day; a day before
+        the first version is billed by the first.
+        """
+        versions = self.billing.fees.get(marketplace)
+        if not versions:
+            return None
+        day = on or datetime.now(UTC).date()
+        chosen = versions[0]
+        for version in versions:
+            if version.valid_from is None or version.valid_from <= day:
+                chosen = version
+        return chosen
 
 
 

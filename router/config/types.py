@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 import email_validator
+import iso4217
+import pycountry
 from pydantic import BeforeValidator, PlainSerializer
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
@@ -24,7 +26,8 @@ _SIZE_UNITS = {
     "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9,
     "KiB": 2**10, "MiB": 2**20, "GiB": 2**30,
 }
-_MONEY = re.compile(r"^\d+(\.\d{1,2})?$")
+_MONEY = re.compile(r"^\d{1,12}(\.\d{1,6})?$")
+_PERCENT = re.compile(r"^\d{1,3}(\.\d{1,4})?$")
 
 
 def parse_duration(value: Any) -> timedelta:
@@ -57,7 +60,8 @@ def parse_size(value: Any) -> int:
 
 
 def parse_money(value: Any) -> Decimal:
-    """A non-negative amount with at most two decimal places, e.g. "0.09".
+    """A non-negative amount, e.g. "0.09"; its places are checked against the
+    currency's minor unit where the currency is known (config checks).
 
     Strings and integers are taken as written; YAML floats reach us as
     Decimal built from their source text (see yamlsource), never as float.
@@ -69,8 +73,34 @@ def parse_money(value: Any) -> Decimal:
         raise ValueError(f"bad amount '{text}': must not be negative")
     if not _MONEY.match(text):
         raise ValueError(
-            f"bad amount '{text}': write a decimal with at most 2 places, like \"0.09\""
+            f"bad amount '{text}': write a decimal like \"0.09\""
         )
+    return Decimal(text)
+
+
+def currency_places(code: str) -> int | None:
+    """Decimal places of an ISO 4217 currency's minor unit (EUR 2, JPY 0); None: unknown."""
+    try:
+        exponent = iso4217.Currency(code).exponent
+    except ValueError:
+        return None
+    return exponent
+
+
+def parse_currency(value: Any) -> str:
+    """An ISO 4217 code of a currency with a minor unit (EUR, USD, JPY)."""
+    if isinstance(value, str) and currency_places(value.strip()) is not None:
+        return value.strip()
+    raise ValueError(f"bad currency {value!r}: use an ISO 4217 code like EUR, USD or JPY")
+
+
+def parse_percent(value: Any) -> Decimal:
+    """A discount in percent, 0 to 100, as a decimal string ("15", "12.5")."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError(f"bad percent {value!r}: write it as a decimal string like \"15\"")
+    text = str(value).strip()
+    if not _PERCENT.match(text) or Decimal(text) > 100:
+        raise ValueError(f"bad percent '{text}': write a number from 0 to 100, like \"15\"")
     return Decimal(text)
 
 
@@ -100,6 +130,10 @@ def parse_email(value: Any) -> str:
         )
     except email_validator.EmailNotValidError as exc:
         raise ValueError(f"bad e-mail address {value!r}: {exc}") from None
+    domain = checked.normalized.rsplit("@", 1)[1]
+    if "." not in domain.strip("."):
+        raise ValueError(f"bad e-mail address {value!r}: the domain {domain!r} has no dot "
+                         "(write the full domain, like example.com)")
     return checked.normalized.lower()
 
 
@@ -113,9 +147,13 @@ def parse_address_pattern(value: Any) -> str:
 
 
 def parse_language(value: Any) -> str:
-    """A two-letter ISO 639-1 code, lower-cased (`de`, `zh`)."""
+    """A two-letter ISO 639-1 code, lower-cased (`de`, `zh`); `xx` is no language."""
     if isinstance(value, str) and re.fullmatch(r"[A-Za-z]{2}", value.strip()):
-        return value.strip().lower()
+        code = value.strip().lower()
+        if pycountry.languages.get(alpha_2=code) is not None:
+            return code
+        raise ValueError(f"bad language {value!r}: not an ISO 639-1 code; use one like de, "
+                         "fr, en, zh")
     raise ValueError(f"bad language {value!r}: use a two-letter ISO 639-1 code like de, fr, zh")
 
 
@@ -143,6 +181,8 @@ Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 Size = Annotated[int, BeforeValidator(parse_size)]
 Money = Annotated[Decimal, BeforeValidator(parse_money), PlainSerializer(str)]
 Fraction = Annotated[Decimal, BeforeValidator(parse_fraction), PlainSerializer(str)]
+Percent = Annotated[Decimal, BeforeValidator(parse_percent), PlainSerializer(str)]
+Currency = Annotated[str, BeforeValidator(parse_currency)]
 Email = Annotated[str, BeforeValidator(parse_email)]
 AddressPattern = Annotated[str, BeforeValidator(parse_address_pattern)]
 ListenAddress = Annotated[Listen, BeforeValidator(parse_listen)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -23,6 +24,45 @@ Path_ = tuple[str | int, ...]
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _FLOAT_TAG = "tag:yaml.org,2002:float"
+
+# Limits that keep a hostile or broken file from costing the daemon its
+# memory or its time (an alias bomb expands exponentially; PyYAML's
+# composer recurses per nesting level).  20,000 sellers take about 4 MB
+# and 400,000 values, well inside them.
+MAX_BYTES = 32 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_VALUES = 2_000_000
+
+
+class _Refused(Exception):
+    """The file passes a limit (size, depth, expansion, kind): it is refused."""
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int], depth: int = 0) -> int:
+    """How many values the node becomes once aliases and merge keys are expanded.
+
+    Shared (aliased) nodes are counted once per use but computed once, so
+    this costs time linear in the file even for an alias bomb, and is
+    checked before anything is expanded.
+    """
+    if depth > MAX_DEPTH:
+        raise _Refused(f"the config is nested deeper than {MAX_DEPTH} levels; refused")
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    size = 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            size += _expanded_size(key, memo, depth + 1) + _expanded_size(value, memo, depth + 1)
+            if size > MAX_VALUES:
+                break
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            size += _expanded_size(item, memo, depth + 1)
+            if size > MAX_VALUES:
+                break
+    memo[id(node)] = size
+    return size
 
 
 @dataclass(frozen=True)
@@ -73,12 +113,15 @@ class _Builder:
         self.env = env
         self.smap = SourceMap()
         self.problems: list[Problem] = []
+        self.unset: set[str] = set()
 
     def problem(self, node: yaml.Node, message: str) -> None:
         pos = _pos(self.file, node)
         self.problems.append(Problem(pos.file, pos.line, pos.column, message))
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
+        if len(path) > MAX_DEPTH:
+            raise _Refused(f"the config is nested deeper than {MAX_DEPTH} levels; refused")
         self.smap.values[path] = _pos(self.file, node)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
@@ -126,7 +169,10 @@ class _Builder:
         def repl(match: re.Match[str]) -> str:
             name = match.group(1)
             if name not in self.env:
-                self.problem(node, f"{dotted(path)}: environment variable {name} is not set")
+                if name not in self.unset:  # reported once, where it is first used
+                    self.unset.add(name)
+                    self.problem(node, f"{dotted(path)}: environment variable {name} is not "
+                                 "set")
                 return ""
             return self.env[name]
 
@@ -139,9 +185,11 @@ def load_yaml(
     """Read one YAML file; syntax errors come back as problems, never raised."""
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_config_text(path)
     except FileNotFoundError:
         return None, SourceMap(), [Problem(file, 1, 1, "file not found")]
+    except _Refused as exc:
+        return None, SourceMap(), [Problem(file, 1, 1, str(exc))]
     except (OSError, UnicodeDecodeError) as exc:
         return None, SourceMap(), [Problem(file, 1, 1, f"cannot read file: {exc}")]
     loader = yaml.SafeLoader(text)
@@ -149,6 +197,9 @@ def load_yaml(
         node = loader.get_single_node()
         if node is None:
             return None, SourceMap(), []
+        if _expanded_size(node, {}) > MAX_VALUES:
+            raise _Refused(f"the config expands to more than {MAX_VALUES:,} values (aliases "
+                           "repeating large parts?); refused")
         builder = _Builder(file, loader, dict(os.environ) if env is None else env)
         data = builder.build(node, ())
         return data, builder.smap, builder.problems
@@ -156,8 +207,41 @@ def load_yaml(
         return None, SourceMap(), [_syntax_problem(file, exc)]
     except yaml.YAMLError as exc:
         return None, SourceMap(), [Problem(file, 1, 1, f"YAML error: {exc}")]
+    except _Refused as exc:
+        return None, SourceMap(), [Problem(file, 1, 1, str(exc))]
+    except RecursionError:
+        return None, SourceMap(), [Problem(
+            file, 1, 1, f"the config is nested too deeply (more than {MAX_DEPTH} levels "
+            "are refused)")]
     finally:
         loader.dispose()
+
+
+def read_config_text(path: Path) -> str:
+    """The file's text; only a regular file, and at most `MAX_BYTES`.
+
+    Opened without blocking and checked before reading, so a FIFO or a
+    device named as config is refused instead of hanging the command.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _Refused("not a regular file; a config must be a plain file")
+        if info.st_size > MAX_BYTES:
+            raise _Refused(f"the file has {info.st_size:,} bytes; a config may have at most "
+                           f"{MAX_BYTES:,}")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_BYTES and (chunk := os.read(fd, 1 << 20)):
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > MAX_BYTES:
+        raise _Refused(f"the file has more than {MAX_BYTES:,} bytes; refused")
+    return data.decode("utf-8")
 
 
 def _syntax_problem(file: str, exc: yaml.MarkedYAMLError) -> Problem:

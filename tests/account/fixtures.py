@@ -30,7 +30,7 @@ def period(start: str, end: str | None = None) -> Period:
 def terms(*periods: Period, schedule: FeeSchedule = DE, trial_days: int = 30,
           window: int = 3, seller_id: str = "S1") -> Terms:
     market = "amazon.de" if schedule is DE else "amazon.com"
-    return Terms(seller_id, market, schedule, Coverage.of(periods, trial_days), window)
+    return Terms(seller_id, market, (schedule,), Coverage.of(periods, trial_days), window)
 
 
 def config(sellers: list[dict[str, Any]], trial_days: int = 30) -> Config:

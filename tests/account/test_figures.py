@@ -52,7 +52,8 @@ def test_month_figures_on_both_engines(engine: Engine, tmp_path: Path) -> None:
         "seller_id": "A1", "month": "2026-10", "marketplace": "amazon.de", "currency": "EUR",
         "cpu_window": "2026-07..2026-09", "window_units": 40, "window_contacts": 5,
         "cpu": "0.125000", "fee_per_unit": "0.41", "covered_units": 11, "billable_units": 11,
-        "contacts": 2, "fee": "4.51"}
+        "contacts": 2, "fee": "4.51", "schedule_from": None, "vtr": None,
+        "discount_percent": None, "low_volume": False, "fee_basis": "tier"}
     assert {k: bills["B2"][k] for k in ("currency", "window_units", "window_contacts", "cpu",
                                         "fee_per_unit", "covered_units", "fee")} == {
         "currency": "USD", "window_units": 80, "window_contacts": 4, "cpu": "0.050000",

@@ -33,6 +33,10 @@ billing:
       low_volume: {max_units: 30, fee: "0.41"}
 """
 
+SCHEDULE = BASE[BASE.index("    amazon.de:\n"):]
+TIERS = '        tiers:\n          - {cpu_at_most: null, fee: "0.09"}\n'
+VERSION = "        currency: EUR\n" + TIERS
+
 # (name, text replaced in BASE, replacement with a "#<" marker on the bad line,
 #  expected words in the message).  The marker names the line to be reported.
 CASES = [
@@ -80,7 +84,45 @@ CASES = [
      '        - {cpu_at_most: 0.50, fee: "2.55"} #<\n', "cpu_at_most: null"),
     ("negative-fee", 'fee: "2.55"', 'fee: "-2.55" #<', "must not be negative"),
     ("non-decimal-fee", 'fee: "2.55"', 'fee: "2,55" #<', "bad amount"),
-    ("float-fee-too-precise", 'fee: "0.41"}', 'fee: 0.415} #<', "bad amount"),
+    ("float-fee-too-precise", 'fee: "0.41"}', 'fee: 0.415} #<', "more decimal places than EUR"),
+    ("jpy-fee-with-places",
+     'currency: EUR\n      tiers:\n        - {cpu_at_most: 0.05, fee: "0.09"}',
+     'currency: JPY\n      tiers:\n        - {cpu_at_most: 0.05, fee: "0.09"} #<',
+     "more decimal places than JPY"),
+    ("bad-currency", "currency: EUR\n", "currency: EURO #<\n", "bad currency"),
+    # The same typed values whatever the YAML spelling (issue 11, defect 3).
+    ("quoted-period-backwards", "{start: 2026-06-01}",
+     '{"start": "2026-03-01", "end": "2026-02-15"} #<', "ends (2026-02-15) before"),
+    ("quoted-period-overlap", "      - {start: 2026-06-01}\n",
+     '      - {"start": "2026-01-01", "end": "2026-07-01"}\n      - {"start": "2026-06-01"} #<\n',
+     "overlaps"),
+    ("quoted-tiers-not-ascending", '        - {cpu_at_most: null, fee: "2.55"}\n',
+     '        - {cpu_at_most: "0.01", fee: "1.00"} #<\n'
+     '        - {cpu_at_most: null, fee: "2.55"}\n',
+     "strictly ascending"),
+    ("tier-two-bounds", '{cpu_at_most: 0.05, fee: "0.09"}',
+     '{cpu_at_most: 0.05, cpu_below: 0.05, fee: "0.09"} #<', "not both"),
+    ("tier-no-bound", '{cpu_at_most: 0.05, fee: "0.09"}', '{fee: "0.09"} #<',
+     "exactly one bound"),
+    ("tier-below-not-ascending", '{cpu_at_most: 0.05, fee: "0.09"}',
+     '{cpu_below: 0.05, fee: "0.00"}\n        - {cpu_below: 0.05, fee: "0.09"} #<',
+     "strictly ascending"),
+    ("discounts-not-matching-tiers", '      low_volume: {max_units: 30, fee: "0.41"}\n',
+     '      low_volume: {max_units: 30, fee: "0.41"}\n'
+     '      rewards: {vtr_at_least: 0.95, discounts: ["100"]} #<\n', "1 discounts for 2 tiers"),
+    ("low-volume-both", 'low_volume: {max_units: 30, fee: "0.41"}',
+     'low_volume: {max_units: 30, orders_below: 30, fee: "0.41"} #<', "exactly one of max_units"),
+    ("versions-not-ascending", SCHEDULE,
+     "    amazon.de:\n      - from: 2026-06-01\n" + VERSION
+     + '      - from: "2026-01-01" #<\n' + VERSION, "ascending order"),
+    ("version-without-from", SCHEDULE,
+     "    amazon.de:\n      - currency: EUR #<\n" + TIERS
+     + "      - from: 2026-06-01\n" + VERSION, "needs from"),
+    ("unknown-language", "    language: de\n", "    language: xx #<\n", "not an ISO 639-1 code"),
+    ("address-without-dot", "forward_to: team-de@example.internal",
+     "forward_to: team-de@intranet #<", "has no dot"),
+    ("bad-trust-require", "billing:\n", "trust:\n  require: dkim #<\nbilling:\n",
+     "trust.require"),
     ("unknown-rule-category", "billing:\n",
      "classification:\n  rules:\n    - name: x\n      category: invoise #<\n"
      "      any_keywords: {de: [Rechnung]}\nbilling:\n", "did you mean 'invoice'"),
@@ -165,3 +207,26 @@ def test_problem_line_format(tmp_path: Path) -> None:
     assert str(problem) == (
         f"{path}:7:5: regions.de2de: unknown key 'langauge' (did you mean 'language'?)"
     )
+
+
+def test_unset_variable_is_reported_once(tmp_path: Path) -> None:
+    path = tmp_path / "router.yaml"
+    path.write_text(BASE.replace("regions:\n", "storage:\n  url: ${CSBA_TEST_UNSET_X}\n"
+                                 "outbound:\n  from_address: ${CSBA_TEST_UNSET_X}\nregions:\n"),
+                    encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={})
+    about = [p for p in info.value.problems if "CSBA_TEST_UNSET_X" in p.message]
+    assert len(about) == 1, info.value.problems
+    assert about[0].line == 4
+
+
+def test_warnings_do_not_stop_the_config(tmp_path: Path) -> None:
+    path = tmp_path / "router.yaml"
+    path.write_text(BASE, encoding="utf-8")
+    assert any("no trust: section" in w.message for w in load_config(path, env={}).warnings)
+    trusted = BASE.replace("    addresses: [service@shop.de]\n",
+                           "    addresses: [service@shop.de]\n    trust: none\n")
+    path.write_text(trusted + "trust:\n  authserv_id: mx.example.internal\n", encoding="utf-8")
+    (warning,) = load_config(path, env={}).warnings
+    assert "seller A1: trust: none" in warning.message and warning.line == 13

@@ -40,12 +40,35 @@ def test_reference_config_every_key() -> None:
     assert config.action_for("order_unknown") == "hold"
     assert config.auto_reply.max_notices_per_sender_per_day == 100
     assert config.billing.contact_window == timedelta(hours=24)
-    de = config.billing.fees["amazon.de"]
+    (de,) = config.billing.fees["amazon.de"]
     assert de.tiers[0].cpu_at_most == Decimal("0.05")
     assert de.tiers[-1].cpu_at_most is None
     assert de.tiers[2].fee == Decimal("1.09")
-    assert de.low_volume.fee == Decimal("0.41")
+    assert de.low_volume is not None and de.low_volume.fee == Decimal("0.41")
     assert all(isinstance(t.fee, Decimal) for t in de.tiers)
+    # The later keys of the contract: limits, trust, cases, dated fee versions.
+    assert (config.smtp.max_connections, config.smtp.max_connections_per_ip) == (500, 50)
+    assert (config.smtp.idle_timeout, config.smtp.session_timeout) == (
+        timedelta(minutes=5), timedelta(minutes=30))
+    assert config.instance.decide_timeout == timedelta(seconds=30)
+    assert config.instance.http is not None and config.instance.http.port == 9025
+    assert config.regions["de2de"].teams == ["csba-team-de@example.internal"]
+    assert config.regions["cn2de"].teams == ["csba-team-cn@example.internal"]
+    assert config.trust is not None and config.trust.require == "dmarc"
+    assert config.trust.trusted_front_hosts == ["mx.csba.example.internal"]
+    assert config.trust.arc_sealers == ["google.com", "outlook.com"]
+    assert config.cases.answer_within == timedelta(hours=24)
+    assert config.cases.remind_after == timedelta(hours=12)
+    old, new = config.billing.fees["amazon.com"]
+    assert (old.valid_from, new.valid_from) == (date(2021, 11, 1), date(2026, 6, 1))
+    assert old.rewards is not None and old.rewards.discounts[0] == Decimal("100")
+    assert new.trial_days == 90 and new.tiers[0].cpu_below == Decimal("0.03")
+    assert new.low_volume is not None and new.low_volume.orders_below == 30
+    assert config.fee_schedule("amazon.com", on=date(2026, 5, 31)) is old
+    assert config.fee_schedule("amazon.com", on=date(2026, 6, 1)) is new
+    assert config.fee_schedule("amazon.com", on=date(2020, 1, 1)) is old
+    (jp,) = config.billing.fees["amazon.co.jp"]
+    assert (jp.currency, jp.low_volume, jp.tiers[-1].fee) == ("JPY", None, Decimal("163"))
 
 
 def test_embedded_default_runs_without_environment() -> None:
@@ -117,7 +140,8 @@ def test_sizes(text: str | int, size: int) -> None:
 
 
 @pytest.mark.parametrize(("text", "ok"), [("0.09", True), ("2", True), ("0.10", True),
-                                          ("0.001", False), ("-1", False), ("1,5", False),
+                                          ("0.001", True), ("0.0000001", False), ("-1", False),
+                                          ("1,5", False),
                                           ("abc", False)])
 def test_money(text: str, ok: bool) -> None:
     if ok:
