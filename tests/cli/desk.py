@@ -19,12 +19,11 @@ import sqlalchemy as sa
 
 from router.act.templates import NoticeTemplates
 from router.config import Config, load_config
-from router.intake.smtp import clean_message
 from router.pipeline.runner import drain
 from router.store import open_engine, upgrade
-from router.store.arrivals import store_received
 from tests.helpers import REPO
 from tests.pipeline.test_process import ARRIVED
+from tests.pipeline.walk import accept
 
 SELLER = "service@musterhandel.de"
 SELLER_ID = "A1MUSTERHANDEL"
@@ -51,11 +50,7 @@ class Desk:
 
     def accept(self, raw: bytes, sender: str = SELLER, arrived_at: datetime = ARRIVED) -> int:
         """Store a message as SMTP intake does; its id."""
-        raw, message_id = clean_message(raw)
-        return store_received(self.engine, raw, mail_from=sender,
-                              rcpt_tos=["csba-de2de@amazon.de"], channel="smtp",
-                              channel_ref="127.0.0.1", arrived_at=arrived_at,
-                              message_id=message_id)
+        return accept(self.engine, raw, sender, arrived_at)
 
     def drain(self) -> dict[str, int]:
         """Decide every waiting message now, as a worker would."""

@@ -19,7 +19,6 @@ from sqlalchemy.engine import Engine
 
 from router.act.templates import NoticeTemplates
 from router.config import Config, load_config
-from router.intake.smtp import clean_message
 from router.orders import import_report
 from router.pipeline import release as releasing
 from router.pipeline.claims import claim, claim_held, requeue
@@ -33,10 +32,17 @@ from router.pipeline.release import (
 )
 from router.pipeline.runner import LEASE, drain
 from router.store import decisions, received, utcnow
-from router.store.arrivals import store_received
 from tests.helpers import REPO
-from tests.pipeline.test_process import ARRIVED, ORDERS, forward
-from tests.pipeline.walk import DONE, FAILED, HELD, WAITING, assert_accounted, mail_for
+from tests.pipeline.test_process import ORDERS, forward
+from tests.pipeline.walk import (
+    DONE,
+    FAILED,
+    HELD,
+    WAITING,
+    accept,
+    assert_accounted,
+    mail_for,
+)
 
 SELLER_ID = "A1MUSTERHANDEL"
 STRANGER = "shop@musterhandel.de.evil.com"
@@ -77,14 +83,6 @@ def broken_templates(tmp_path: Path) -> NoticeTemplates:
     (copy / "notices" / "amazon_fulfilled.de.txt.j2").write_text(
         "Subject: {{ no_such_variable }}\n", encoding="utf-8")
     return NoticeTemplates(packaged_dir=copy)
-
-
-def accept(engine: Engine, raw: bytes, sender: str = "service@musterhandel.de") -> int:
-    """Store a message as SMTP intake does (its Message-ID read from the header)."""
-    raw, message_id = clean_message(raw)
-    return store_received(engine, raw, mail_from=sender, rcpt_tos=["csba-de2de@amazon.de"],
-                          channel="smtp", channel_ref="127.0.0.1", arrived_at=ARRIVED,
-                          message_id=message_id)
 
 
 def import_orders(engine: Engine, tmp_path: Path, text: str, name: str) -> None:

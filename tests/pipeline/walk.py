@@ -12,14 +12,27 @@ is acted on once).  Tests that walk messages through the review desk call
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from router.cli.held_cmd import listed
+from router.intake.smtp import clean_message
 from router.store import contacts, decisions, outgoing, received
+from router.store.arrivals import store_received
+from tests.pipeline.test_process import ARRIVED
 
 HELD, FAILED, WAITING, DONE = "held", "failed", "waiting", "done"
+
+
+def accept(engine: Engine, raw: bytes, sender: str = "service@musterhandel.de",
+           arrived_at: datetime = ARRIVED) -> int:
+    """Store a message as SMTP intake does (X-CSBA-* removed, Message-ID read); its id."""
+    raw, message_id = clean_message(raw)
+    return store_received(engine, raw, mail_from=sender, rcpt_tos=["csba-de2de@amazon.de"],
+                          channel="smtp", channel_ref="127.0.0.1", arrived_at=arrived_at,
+                          message_id=message_id)
 
 
 def places(engine: Engine) -> dict[int, list[str]]:
