@@ -369,11 +369,12 @@ def send_month(engine: Engine, config: Config, month: Month, *, now: datetime,
 
     Each seller is its own transaction: a crash or a failing seller leaves
     the others sent, and the next run sends the rest.  ``dry_run`` composes
-    and reports but writes nothing.
+    and reports but writes nothing; it applies the real run's checks, so a
+    preview never shows what the real run would refuse.
     """
     from router.account.figures import monthly_bills, seller_history
 
-    if not dry_run and not has_ended(month, now):
+    if not has_ended(month, now):
         raise StatementError(f"{month} has not ended yet (UTC); its statement is sent once, "
                              "after the month")
     chosen = list(config.sellers if sellers is None else sellers)

@@ -24,7 +24,9 @@ from router.cli import (
     orders_cmd,
     performance_cmd,
     queue_cmd,
+    release_cmd,
     serve_cmd,
+    show_cmd,
 )
 from router.cli.common import EXIT_FAILURE, EXIT_USAGE, CommandError
 from router.config import ConfigError
@@ -40,6 +42,8 @@ COMMANDS = (
     classify_cmd,
     queue_cmd,
     held_cmd,
+    show_cmd,
+    release_cmd,
     billing_cmd,
     contacts_cmd,
     ingest_cmd,

@@ -3,8 +3,11 @@
 For admins trying a config and for operators asking "why did this go
 there": each file is parsed and classified exactly as the daemon would,
 with orders and contact history read from the configured database
-(`--no-db`: none).  Files that cannot be read are reported on stderr and
-the others still classified; the exit status is then 2.
+(`--no-db`: none).  It reads the inputs `ingest` reads, with the same
+reader (`router.intake.archive`): `.eml` files, mbox files, Maildir folders
+and folders of them; what is not mail (a plain-text file, a folder without
+any message, a missing path) is refused with the same line on stderr as
+`ingest` prints, the rest still classified, and the exit status is then 2.
 """
 
 from __future__ import annotations
@@ -12,16 +15,24 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from router.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandError, add_command, load
+from router.cli.common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandError,
+    add_command,
+    load,
+    report_unreadable,
+)
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     parser = add_command(sub, common, "classify",
                          "decide each message without sending or storing anything")
-    parser.add_argument("files", nargs="+", metavar="FILE", help="message files (.eml)")
+    parser.add_argument("files", nargs="+", metavar="FILE",
+                        help=".eml file, mbox file, Maildir folder or folder (read recursively)")
     parser.add_argument("--sender", metavar="ADDR", default=None,
                         help="SMTP envelope sender; '' is the null sender <> "
                              "(default: unknown)")
@@ -43,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from router.decide.explain import explain
     from router.decide.message import Envelope
     from router.decide.parse import parse_message
+    from router.intake.archive import Unreadable, read_archives
     from router.store import StoreError
 
     config = load(args)
@@ -53,15 +65,14 @@ def run(args: argparse.Namespace) -> int:
     )
     now = datetime.now(UTC)
     status = EXIT_OK
-    for name in args.files:
-        try:
-            raw = Path(name).read_bytes()
-        except OSError as exc:
-            print(f"{name}: {exc.strerror or exc}", file=sys.stderr)
+    for item in read_archives(args.files):
+        if isinstance(item, Unreadable):
+            report_unreadable(item)
             status = EXIT_USAGE
             continue
+        name = item.ref
         try:
-            decision = classify(config, parse_message(raw), envelope,
+            decision = classify(config, parse_message(item.raw), envelope,
                                 orders=orders, history=history, now=now)
         except StoreError as exc:
             raise CommandError(f"{name}: {exc}", EXIT_FAILURE) from None

@@ -290,12 +290,14 @@ def test_sellers_without_notify_address_are_skipped(engine: Engine) -> None:
     assert _rows(engine) == ([], [])
 
 
-def test_a_month_that_has_not_ended_is_refused_but_can_be_previewed(engine: Engine,
-                                                                   tmp_path: Path) -> None:
+def test_a_month_that_has_not_ended_is_refused_also_in_preview(engine: Engine,
+                                                               tmp_path: Path) -> None:
     fill_example(engine, tmp_path)
     cfg = config(SELLERS)
-    with pytest.raises(StatementError, match="has not ended"):
-        send_month(engine, cfg, OCT, now=datetime(2026, 10, 31, 23, 59, tzinfo=UTC))
+    for dry_run in (False, True):  # a preview applies the real run's checks
+        with pytest.raises(StatementError, match="has not ended"):
+            send_month(engine, cfg, OCT, now=datetime(2026, 10, 31, 23, 59, tzinfo=UTC),
+                       dry_run=dry_run)
     preview = send_month(engine, cfg, OCT, now=NOV_1, dry_run=True)
     assert count(preview)["would_queue"] == 2
     assert preview[0].subject == "CSBA statement October 2026: 4.51 EUR (A1)"

@@ -59,6 +59,7 @@ def test_every_command_refuses_a_broken_config(tmp_path: Path) -> None:
                 "db": ["db", "upgrade"],
                 "classify": ["classify", "x.eml"],
                 "release": ["release", "1"],
+                "show": ["show", "1"],
                 "ingest": ["ingest", "x.eml"],
                 "billing": ["billing", "--month", "2026-10"],
                 "contacts": ["contacts", "--month", "2026-10"]}.get(command, [command])
