@@ -28,11 +28,12 @@ themselves (`Handoff`); the loop then only meets what they left.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -47,6 +48,7 @@ from router.act.queue import (
     mark_sent,
     mark_sent_many,
     next_due,
+    renew,
 )
 from router.act.transports import DeliveryResult, MaildirTransport, Transport, transport_for
 from router.act.transports.base import Parcel, unique
@@ -64,9 +66,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("router.delivery")
 
-#: How long a claimed row is ours.  Longer than DELIVERY_TIMEOUT, so a live
-#: deliverer never loses a row to another one mid-delivery.
-LEASE = timedelta(minutes=10)
+#: How long a claimed row is ours.  A deliverer still at work renews the
+#: lease every `RENEW_SECONDS` (a relay may take minutes: `DELIVERY_TIMEOUT`),
+#: so a live one never loses a row mid-delivery, while the rows of one that
+#: died are due again for the others after at most this long (the contract:
+#: a killed instance's outgoing mail is taken over within 2 minutes).
+LEASE = timedelta(seconds=90)
+RENEW_SECONDS = 30.0
 #: The most one message's delivery may take (all recipients, all commands).
 DELIVERY_TIMEOUT = 300.0
 #: Rows claimed and delivered at once over SMTP: one.  A relay's 250 and
@@ -94,6 +100,20 @@ MIN_IDLE_SECONDS = 0.5
 ERROR_BACKOFF_SECONDS = 30.0
 
 ConfigSource = Config | Callable[[], Config]
+
+
+@dataclass(frozen=True)
+class Attempted:
+    """What one delivery attempt came to, for an observer (the daemon's metrics)."""
+
+    kind: str  # the outgoing row's kind: forward, notice, redirect, statement...
+    outcome: str  # sent, deferred, dead, or gone (someone else recorded it)
+    failure: str | None  # temporary or permanent; None when nothing failed
+    waited: float | None  # seconds from queueing to delivery, for a sent one
+
+
+#: Told each attempt's outcome once it is recorded.
+OnAttempt = Callable[[Attempted], None]
 
 
 @dataclass
@@ -133,6 +153,7 @@ async def deliver_pass(
     now: datetime | None = None,
     owner: str | None = None,
     stop: asyncio.Event | None = None,
+    on_attempt: OnAttempt | None = None,
 ) -> PassSummary:
     """Deliver due rows, batch after batch, until none is due (or ``stop`` is set).
 
@@ -150,7 +171,7 @@ async def deliver_pass(
         rows = await asyncio.to_thread(claim_due, engine, clock(), owner, LEASE, batch)
         if not rows:
             break
-        outcomes = await _deliver_rows(engine, cfg, clock, transport, rows)
+        outcomes = await _deliver_rows(engine, cfg, clock, transport, rows, on_attempt)
         for outcome in outcomes:
             if outcome in ("sent", "deferred", "dead"):
                 setattr(summary, outcome, getattr(summary, outcome) + 1)
@@ -164,6 +185,7 @@ async def run_delivery(
     stop: asyncio.Event,
     owner: str,
     wake: asyncio.Event | None = None,
+    on_attempt: OnAttempt | None = None,
 ) -> None:
     """Deliver until ``stop`` is set; the daemon's delivery task.
 
@@ -177,7 +199,7 @@ async def run_delivery(
         if wake is not None:
             wake.clear()  # before the pass: mail queued during it wakes us again
         try:
-            await deliver_pass(engine, config, owner=owner, stop=stop)
+            await deliver_pass(engine, config, owner=owner, stop=stop, on_attempt=on_attempt)
             due = await asyncio.to_thread(next_due, engine)
         except Exception as exc:  # the loop must outlive a database outage
             log.error("delivery pass failed", exc_info=True,
@@ -200,25 +222,67 @@ def message_key(row: DeliveryRow) -> str:
 
 
 async def _deliver_rows(engine: Engine, config: Config, clock: Callable[[], datetime],
-                        transport: Transport, rows: list[QueueRow]) -> list[str]:
+                        transport: Transport, rows: list[QueueRow],
+                        on_attempt: OnAttempt | None = None) -> list[str]:
     """Deliver the claimed rows, then record their outcomes in one go.
 
     A Maildir takes the whole batch at once; other transports get a row
     each, side by side (over SMTP the batch is a single row, recorded as
-    soon as the relay answered).
+    soon as the relay answered).  The claim is renewed meanwhile.
     """
-    if isinstance(transport, MaildirTransport):
-        return await asyncio.to_thread(_deliver_local, engine, config, clock, transport, rows)
-    parcels = _parcels(rows)
-    results = list(await asyncio.gather(
-        *(_deliver_one(transport, row, parcel) for row, parcel in zip(rows, parcels,
-                                                                      strict=True))))
+    async with _renewing(engine, rows, clock):
+        if isinstance(transport, MaildirTransport):
+            return await asyncio.to_thread(_deliver_local, engine, config, clock, transport,
+                                           rows, on_attempt)
+        parcels = _parcels(rows)
+        results = list(await asyncio.gather(
+            *(_deliver_one(transport, row, parcel) for row, parcel in zip(rows, parcels,
+                                                                          strict=True))))
     return await asyncio.to_thread(_record_many, engine, config,
-                                   _attempts(rows, parcels, results), clock())
+                                   _attempts(rows, parcels, results), clock(), on_attempt)
+
+
+@contextlib.asynccontextmanager
+async def _renewing(engine: Engine, rows: Sequence[QueueRow],
+                    clock: Callable[[], datetime]) -> AsyncIterator[None]:
+    """Keep the claim on `rows` every `RENEW_SECONDS` while the block runs."""
+    done = asyncio.Event()
+    task = asyncio.create_task(renew_claim(engine, [r.id for r in rows],
+                                           rows[0].next_try_at, clock, done))
+    try:
+        yield
+    finally:
+        done.set()
+        await task  # a renewal in flight ends before the outcomes are recorded
+
+
+async def renew_claim(engine: Engine, ids: list[int], held_until: datetime,
+                      clock: Callable[[], datetime], done: asyncio.Event,
+                      every: float = RENEW_SECONDS) -> None:
+    """Extend the lease on `ids` by `LEASE` every `every` seconds until `done`.
+
+    A failed renewal is logged and tried again at the next turn: the lease
+    only runs out (and another deliverer may send the row too) if the
+    database stays away for longer than it.
+    """
+    while True:
+        await first_of(done, timeout=every)
+        if done.is_set():
+            return
+        until = clock() + LEASE
+        try:
+            await asyncio.to_thread(renew, engine, ids, held_until, until)
+        except Exception as exc:
+            log.warning("renewing a delivery's claim failed", extra={
+                "event": "renew_failed", "outgoing_ids": ids,
+                "error": f"{type(exc).__name__}: {exc}"})
+        else:
+            held_until = until
 
 
 def _deliver_local(engine: Engine, config: Config, clock: Callable[[], datetime],
-                   transport: MaildirTransport, rows: Sequence[DeliveryRow]) -> list[str]:
+                   transport: MaildirTransport, rows: Sequence[DeliveryRow],
+                   on_attempt: OnAttempt | None = None) -> list[str]:
     """Blocking: deliver a batch into the Maildir and record the outcomes."""
     parcels = _parcels(rows)
     try:
@@ -227,7 +291,7 @@ def _deliver_local(engine: Engine, config: Config, clock: Callable[[], datetime]
         log.error("transport failed", exc_info=True, extra={
             "event": "transport_error", "outgoing_ids": [r.id for r in rows]})
         results = [_internal_error(p.rcpt_tos, exc) for p in parcels]
-    return _record_many(engine, config, _attempts(rows, parcels, results), clock())
+    return _record_many(engine, config, _attempts(rows, parcels, results), clock(), on_attempt)
 
 
 def _parcels(rows: Sequence[DeliveryRow]) -> list[Parcel]:
@@ -258,9 +322,11 @@ class Handoff:
     for the delivery loop when the lease ends.
     """
 
-    def __init__(self, engine: Engine, config: ConfigSource) -> None:
+    def __init__(self, engine: Engine, config: ConfigSource,
+                 on_attempt: OnAttempt | None = None) -> None:
         self._engine = engine
         self._config = config
+        self._on_attempt = on_attempt
 
     def takes_mail(self) -> bool:
         """Whether the worker delivers what it queues (the transport is a Maildir)."""
@@ -279,7 +345,7 @@ class Handoff:
         if not isinstance(transport, MaildirTransport):
             return  # the transport was changed by a reload: the loop delivers after the lease
         try:
-            _deliver_local(self._engine, config, utcnow, transport, rows)
+            _deliver_local(self._engine, config, utcnow, transport, rows, self._on_attempt)
         except Exception:
             log.error("delivering handed-over mail failed; the delivery loop retries it",
                       exc_info=True, extra={"event": "delivery_error",
@@ -309,7 +375,7 @@ _Attempt = tuple["DeliveryRow", list[str], DeliveryResult]
 
 
 def _record_many(engine: Engine, config: Config, attempts: list[_Attempt],
-                 now: datetime) -> list[str]:
+                 now: datetime, on_attempt: OnAttempt | None = None) -> list[str]:
     """Record several attempts: the fully delivered ones in one transaction."""
     complete = [row.id for row, recipients, result in attempts
                 if set(recipients) <= set(result.delivered)]
@@ -320,10 +386,27 @@ def _record_many(engine: Engine, config: Config, attempts: list[_Attempt],
             log.info("sent", extra={"event": "sent", "outgoing_id": row.id,
                                     "message_id": row.message_id, "kind": row.kind,
                                     "recipients": recipients, "attempts": row.attempts + 1})
-            outcomes.append("sent" if row.id in marked else "gone")
+            outcome = "sent" if row.id in marked else "gone"
         else:
-            outcomes.append(_record(engine, config, row, recipients, result, now))
+            outcome = _record(engine, config, row, recipients, result, now)
+        outcomes.append(outcome)
+        if on_attempt is not None:
+            on_attempt(_attempted(row, recipients, result, outcome, now))
     return outcomes
+
+
+def _attempted(row: DeliveryRow, recipients: list[str], result: DeliveryResult,
+               outcome: str, now: datetime) -> Attempted:
+    """The observer's view of one recorded attempt."""
+    left = set(recipients) - set(result.delivered)
+    failure = None
+    if left:
+        temporary = any(r not in result.outcomes or result.outcomes[r].status == "temporary"
+                        for r in left)
+        failure = "temporary" if temporary else "permanent"
+    created = getattr(row, "created_at", None)
+    waited = (now - created).total_seconds() if outcome == "sent" and created else None
+    return Attempted(row.kind, outcome, failure, waited)
 
 
 def _record(engine: Engine, config: Config, row: DeliveryRow, recipients: list[str],

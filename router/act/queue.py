@@ -89,6 +89,7 @@ class Queued:
     rcpt_tos: list[str]
     raw: bytes
     attempts: int = 0
+    created_at: datetime | None = None
 
 
 def enqueue_many(conn: Connection, mails: Sequence[dict[str, Any]], now: datetime, *,
@@ -117,7 +118,7 @@ def enqueue_many(conn: Connection, mails: Sequence[dict[str, Any]], now: datetim
     for row_id, message_id in found:
         row = ours[message_id]
         queued.append(Queued(int(row_id), row["kind"], message_id, row["mail_from"],
-                             row["rcpt_tos"], row["raw"]))
+                             row["rcpt_tos"], row["raw"], created_at=now))
     return sorted(queued, key=lambda q: q.id)
 
 
@@ -199,6 +200,30 @@ def claim_due(
                                     "outgoing_ids": [r.id for r in rows],
                                     "lease_until": (now + lease).isoformat()})
     return rows
+
+
+def renew(engine: Engine, ids: Sequence[int], held_until: datetime, until: datetime) -> int:
+    """Extend a claim still in hand: rows claimed until `held_until` now until `until`.
+
+    A row whose lease another claimer took over meanwhile, or whose outcome
+    was recorded, has another `next_try_at` (or is no longer pending) and is
+    left alone.  How many rows were extended.
+    """
+    if not ids:
+        return 0
+    # Like a claim, a renewal lost in a power cut costs nothing.
+    with begin_write(engine, durable=False) as conn:
+        return int(conn.execute(_RENEW, {"ids": list(ids), "held": held_until,
+                                         "until": until}).rowcount)
+
+
+_RENEW = (
+    outgoing.update()
+    .where(outgoing.c.id.in_(sa.bindparam("ids", expanding=True)),
+           outgoing.c.state == "pending",
+           outgoing.c.next_try_at == sa.bindparam("held", type_=outgoing.c.next_try_at.type))
+    .values(next_try_at=sa.bindparam("until", type_=outgoing.c.next_try_at.type))
+)
 
 
 _ANY_DUE = sa.select(outgoing.c.id).where(

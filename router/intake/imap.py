@@ -4,8 +4,9 @@ imapclient is blocking, and an IDLE waits for minutes: each account gets a
 dedicated thread (not the event loop's shared executor, whose few threads
 the SMTP intake and the pipeline workers need), so a slow or dead server
 holds up nothing but its own account.  The event loop only starts, replaces
-and stops the pollers; a stored message wakes the pipeline through
-``on_stored``, called back on the loop's thread.
+and stops the pollers; a stored batch wakes the pipeline through
+``on_stored``, called back on the loop's thread (and is counted through
+``on_count``, for the daemon's metrics).
 
 What a poller does with a message, and why in that order, is in
 :mod:`router.intake.imap_session`.
@@ -38,9 +39,11 @@ class _Running:
 class ImapPollers:
     """The daemon's IMAP pollers, kept in step with the config's `imap:` list."""
 
-    def __init__(self, engine: Engine, on_stored: Callable[[], None]) -> None:
+    def __init__(self, engine: Engine, on_stored: Callable[[], None],
+                 on_count: Callable[[int], None] | None = None) -> None:
         self._engine = engine
         self._on_stored = on_stored
+        self._on_count = on_count
         self._running: dict[str, _Running] = {}
         # imapclient says "Connection closed" at INFO on every disconnect; our
         # own events already tell the operator what happened.
@@ -72,8 +75,10 @@ class ImapPollers:
         stop = threading.Event()
         done: asyncio.Future[None] = loop.create_future()
 
-        def stored(_row_id: int) -> None:
+        def stored(count: int) -> None:
             loop.call_soon_threadsafe(self._on_stored)
+            if self._on_count is not None:
+                loop.call_soon_threadsafe(self._on_count, count)
 
         def finished() -> None:
             if not done.done():

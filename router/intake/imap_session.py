@@ -100,7 +100,7 @@ class AccountPoller:
                  on_stored: Callable[[int], None], stop: threading.Event) -> None:
         self.account = account
         self.engine = engine
-        self.on_stored = on_stored
+        self.on_stored = on_stored  # told how many messages a batch stored
         self.stop = stop
         # Stored but not yet moved (a MOVE failed): moved again, never stored
         # again, for as long as the UIDVALIDITY they belong to holds.
@@ -249,7 +249,7 @@ class AccountPoller:
                     "received", id=row_id, channel="imap", channel_ref=item.channel_ref,
                     message_id=item.message_id, size=len(item.raw)))
             if ids:
-                self.on_stored(ids[-1])
+                self.on_stored(len(ids))
                 self._move(client, caps, [item.uid for item in items])
         return mark
 

@@ -114,14 +114,14 @@ def process(engine: Engine, config: Config, received_id: int, owner: str, templa
 
 def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
                   templates: Any, deliverer: Deliverer | None = None
-                  ) -> tuple[dict[int, str], list[int]]:
+                  ) -> tuple[dict[int, Outcome], list[int]]:
     """Decide and act on several leased messages, one commit for all of them.
 
-    Returns the state of each message written, and the ids left for the
+    Returns the outcome of each message written, and the ids left for the
     caller to process one by one (`process`, with its error handling):
     those whose deciding raised, and those of a write that failed.
     """
-    states: dict[int, str] = {}
+    outcomes_of: dict[int, Outcome] = {}
     left: list[int] = []
     pending: list[_Prepared] = []
     keys: set[Hashable] = set()
@@ -137,7 +137,7 @@ def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
                             "error": f"{type(error).__name__}: {error}"})
             left.extend(p.row.id for p in pending)
         else:
-            states.update((o.received_id, o.state) for o in outcomes)
+            outcomes_of.update((o.received_id, o) for o in outcomes)
         pending.clear()
         keys.clear()
 
@@ -174,7 +174,7 @@ def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
             keys.update(prepared.keys)
         conn.rollback()
     flush()
-    return states, left
+    return outcomes_of, left
 
 
 _RECEIVED = sa.select(received).where(received.c.id.in_(sa.bindparam("ids", expanding=True)))

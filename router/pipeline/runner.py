@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 
 from router.aio import first_of
 from router.config import Config
+from router.decide.decision import Decision
 from router.pipeline.claims import claim, latest_arrival, record_failure
 from router.pipeline.process import Deliverer, LeaseLost, process, process_batch
 from router.store import utcnow
@@ -47,17 +48,22 @@ BURST_PAUSE_SECONDS = 0.5
 QUIET_SECONDS = 0.1
 QUIET_ARRIVALS = 10
 
+#: Told each decision a worker committed (the daemon counts them for its metrics).
+OnDecided = Callable[[Decision], None]
+
 
 async def run_workers(engine: Engine, get_config: Callable[[], Config],
                       get_templates: Callable[[], Any], *,
                       owner: str, stop: asyncio.Event, wake: asyncio.Event,
                       on_acted: Callable[[], None] | None = None,
                       deliverer: Deliverer | None = None,
+                      on_decided: OnDecided | None = None,
                       poll_seconds: float = POLL_SECONDS) -> None:
     """Process messages until `stop` is set; finish the one in hand first.
 
     `deliverer` delivers each batch's mail right after its commit
-    (`router.act.delivery.Handoff`); `on_acted` is called after each batch.
+    (`router.act.delivery.Handoff`); `on_acted` is called after each batch,
+    `on_decided` with each committed decision (the daemon's metrics).
     """
     while not stop.is_set():
         wake.clear()
@@ -73,7 +79,7 @@ async def run_workers(engine: Engine, get_config: Callable[[], Config],
         if ids:
             # The batch in hand is finished even when `stop` is set meanwhile.
             await asyncio.to_thread(process_batch_safely, engine, get_config(), ids, owner,
-                                    get_templates(), deliverer)
+                                    get_templates(), deliverer, on_decided)
         if ids:
             if on_acted is not None:
                 on_acted()
@@ -110,11 +116,12 @@ async def burst_pause(engine: Engine, stop: asyncio.Event) -> None:
 
 def process_safely(engine: Engine, config: Config, received_id: int, owner: str,
                    templates: Any, force_category: str | None = None,
-                   deliverer: Deliverer | None = None) -> str:
+                   deliverer: Deliverer | None = None,
+                   on_decided: OnDecided | None = None) -> str:
     """Process one message; an error is recorded on it, never raised."""
     try:
-        return process(engine, config, received_id, owner, templates,
-                       force_category=force_category, deliverer=deliverer).state
+        outcome = process(engine, config, received_id, owner, templates,
+                          force_category=force_category, deliverer=deliverer)
     except LeaseLost as exc:
         log.warning(str(exc), extra={"event": "lease_lost", "id": received_id})
         return "lost"
@@ -128,22 +135,29 @@ def process_safely(engine: Engine, config: Config, received_id: int, owner: str,
             log.error("recording the failure failed", exc_info=True,
                       extra={"event": "process_failed", "id": received_id})
             return "received"
+    if on_decided is not None:
+        on_decided(outcome.decision)
+    return outcome.state
 
 
 def process_batch_safely(engine: Engine, config: Config, ids: list[int], owner: str,
-                         templates: Any, deliverer: Deliverer | None = None
-                         ) -> dict[int, str]:
+                         templates: Any, deliverer: Deliverer | None = None,
+                         on_decided: OnDecided | None = None) -> dict[int, str]:
     """Process claimed messages together; errors are recorded per message, never raised."""
     try:
-        states, left = process_batch(engine, config, ids, owner, templates, deliverer)
+        outcomes, left = process_batch(engine, config, ids, owner, templates, deliverer)
     except Exception:  # a bug or an outage outside any one message: try each alone
         log.warning("batch processing failed; processing one by one", exc_info=True,
                     extra={"event": "batch_retry", "ids": ids})
-        states, left = {}, list(ids)
+        outcomes, left = {}, list(ids)
+    if on_decided is not None:
+        for outcome in outcomes.values():
+            on_decided(outcome.decision)
+    states = {received_id: outcome.state for received_id, outcome in outcomes.items()}
     for received_id in left:
         if received_id not in states:
             states[received_id] = process_safely(engine, config, received_id, owner, templates,
-                                                 deliverer=deliverer)
+                                                 deliverer=deliverer, on_decided=on_decided)
     return states
 
 
