@@ -75,6 +75,12 @@ class WorkerProcess:
         self._path = path
         self._config = config  # the child's first config: the parent's, not a re-read
         self._writer: int | None = None  # the pipe to the child
+        self._process: asyncio.subprocess.Process | None = None  # the running child
+
+    @property
+    def alive(self) -> bool:
+        """Whether a child runs now (between a death and its restart, not)."""
+        return self._process is not None and self._process.returncode is None
 
     def wake(self) -> None:
         self._send(WAKE)
@@ -92,6 +98,7 @@ class WorkerProcess:
         while not stop.is_set():
             started_with = self._config
             process, startup = await self._start()
+            self._process = process
             waiting = asyncio.ensure_future(process.wait())
             ended = asyncio.Event()
             waiting.add_done_callback(functools.partial(_set_event, ended))
@@ -204,6 +211,10 @@ class WorkerPool:
     def __init__(self, path: Path, config: Config, count: int) -> None:
         self.children = [WorkerProcess(path, config) for _ in range(count)]
 
+    def running(self) -> tuple[int, int]:
+        """(children running, children wanted), for the readiness check."""
+        return sum(child.alive for child in self.children), len(self.children)
+
     def reload(self, config: Config) -> None:
         for child in self.children:
             child.reload(config)
@@ -265,6 +276,7 @@ async def _serve_child(path: Path, config: Config, fd: int) -> int:
     from router.act.delivery import Handoff, default_owner, run_delivery
     from router.act.templates import NoticeTemplates
     from router.decide.language import warm_up
+    from router.ops.metrics import counters, counting
     from router.pipeline.runner import run_workers
     from router.store import open_engine
 
@@ -315,7 +327,9 @@ async def _serve_child(path: Path, config: Config, fd: int) -> int:
     loop.add_signal_handler(signal.SIGHUP, reload)
 
     engine = open_engine(config.storage_url)
-    handoff = Handoff(engine, lambda: current.config)
+    counted = counters() if counting() else None  # the parent serves metrics
+    on_attempt = counted.attempted if counted is not None else None
+    handoff = Handoff(engine, lambda: current.config, on_attempt=on_attempt)
 
     def acted() -> None:
         if not handoff.takes_mail():  # queued for the delivery loop: wake it
@@ -328,9 +342,10 @@ async def _serve_child(path: Path, config: Config, fd: int) -> int:
         await asyncio.gather(
             run_workers(engine, lambda: current.config, lambda: current.templates,
                         owner=owner, stop=stop, wake=work, on_acted=acted,
-                        deliverer=handoff),
+                        deliverer=handoff,
+                        on_decided=counted.decided if counted is not None else None),
             run_delivery(engine, lambda: current.config, stop=stop, owner=owner,
-                         wake=mail),
+                         wake=mail, on_attempt=on_attempt),
         )
     finally:
         engine.dispose()
