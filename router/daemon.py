@@ -48,6 +48,7 @@ from router.config import Config, ConfigError, load_config
 from router.config.model import Smtp
 from router.intake.imap import ImapPollers
 from router.intake.smtp import IntakeHandler, IntakeSMTP, Sessions
+from router.ops.service import Operations, metrics_directory
 from router.pipeline.workerproc import WorkerPool, worker_count
 from router.store import StoreError, open_engine, upgrade
 from router.store.engine import prefer_writes
@@ -83,7 +84,8 @@ def serve(config_path: Path, *, workers: bool = True) -> int:
     prefer_writes(engine)
     try:
         upgrade(engine)
-        return asyncio.run(Daemon(config_path, config, engine, tls, workers=workers).run())
+        with metrics_directory(config):  # before the pipeline processes start
+            return asyncio.run(Daemon(config_path, config, engine, tls, workers=workers).run())
     except StoreError as exc:
         _say(str(exc))
         return EXIT_FAILURE
@@ -116,7 +118,11 @@ class Daemon:
         # Workers and delivery, in child processes.
         self._pipeline = WorkerPool(path, config, worker_count(config))
         self._work = asyncio.Event()  # a message was stored
-        self._imap = ImapPollers(engine, on_stored=self._work.set)
+        # Metrics, health, systemd (router.ops).
+        self._ops = Operations(config, engine,
+                               workers=self._pipeline.running if workers else None)
+        self._imap = ImapPollers(engine, on_stored=self._work.set,
+                                 on_count=lambda count: self._ops.stored("imap", count))
         # Monthly statements (router.account.schedule); the delivery loop in
         # the worker process picks the queued mail up on its next pass.
         self._statements = build_scheduler(engine, lambda: self._config,
@@ -131,6 +137,13 @@ class Daemon:
             # asyncio rewords the error; the errno's own text is the short one.
             _say(f"cannot listen on {listen}: {os.strerror(exc.errno) if exc.errno else exc}")
             return EXIT_FAILURE
+        try:
+            await self._ops.listen()
+        except OSError as exc:
+            server.close()
+            _say(f"cannot listen on {self._config.instance.http} (instance.http): "
+                 f"{os.strerror(exc.errno) if exc.errno else exc}")
+            return EXIT_FAILURE
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self._stop.set)
         loop.add_signal_handler(signal.SIGHUP, self.reload)
@@ -143,8 +156,10 @@ class Daemon:
             self._statements.start()
         log.info("listening", extra={"event": "listening", "address": str(listen),
                                      "tls": self._tls is not None})
+        await self._ops.start(server, self._stop)  # READY=1
         settle_heap()
         await self._stop.wait()
+        self._ops.stopping()
         if self._statements.running:
             self._statements.shutdown(wait=False)
         # A second SIGTERM/SIGINT now ends the process at once (default
@@ -173,6 +188,7 @@ class Daemon:
             if task.exception() is not None:
                 log.error("task failed", exc_info=task.exception(),
                           extra={"event": "task_failed", "task": task.get_name()})
+        await self._ops.close()
         log.info("stopped", extra={"event": "stopped"})
         return EXIT_OK
 
@@ -181,7 +197,7 @@ class Daemon:
         # this moment, so a reload applies to sessions that start later.
         config = self._config
         return IntakeSMTP(
-            IntakeHandler(config, self._engine, on_stored=lambda _id: self._work.set()),
+            IntakeHandler(config, self._engine, on_stored=self._stored),
             sessions=self._sessions,
             hostname=config.instance.hostname,
             ident="csba-router ESMTP",
@@ -190,6 +206,11 @@ class Daemon:
             require_starttls=False,
             loop=asyncio.get_running_loop(),
         )
+
+    def _stored(self, _received_id: int) -> None:
+        """Intake committed a message: wake the pipeline, count it."""
+        self._work.set()
+        self._ops.stored("smtp")
 
     def reload(self) -> None:
         """SIGHUP: take a good config for new sessions; keep the old one otherwise."""
