@@ -237,6 +237,47 @@ def expire_dead_leases(url: str, owners: Collection[str], killed_at: datetime
     return messages, mails
 
 
+def held_at_kill(url: str, owners: Collection[str], killed_at: datetime
+                 ) -> tuple[set[int], set[int]]:
+    """What was leased when the processes `owners` died: received and outgoing ids.
+
+    Messages carry their lease owner's name.  Outgoing rows carry none: a
+    row queued before `killed_at` and not due then was held by some
+    deliverer (the dead's, or a live one's that finishes it at once).
+    Read right after the kill, before any lease can have ended.
+    """
+    engine = open_engine(url)
+    try:
+        with engine.connect() as conn:
+            messages = set(conn.execute(sa.select(received.c.id).where(
+                received.c.state == "received", received.c.lease_owner.in_(list(owners)),
+                received.c.lease_expires > killed_at)).scalars())
+            mails = set(conn.execute(sa.select(outgoing.c.id).where(
+                outgoing.c.state == "pending", outgoing.c.created_at <= killed_at,
+                outgoing.c.next_try_at > killed_at)).scalars())
+    finally:
+        engine.dispose()
+    return messages, mails
+
+
+def finished_at(url: str, messages: Collection[int], mails: Collection[int]
+                ) -> datetime | None:
+    """When the last of these messages was decided and of these mails sent (None: none)."""
+    engine = open_engine(url)
+    try:
+        with engine.connect() as conn:
+            decided = dict(conn.execute(sa.select(
+                decisions.c.received_id, decisions.c.decided_at).where(
+                decisions.c.received_id.in_(list(messages)))).all())
+            sent = dict(conn.execute(sa.select(outgoing.c.id, outgoing.c.sent_at).where(
+                outgoing.c.id.in_(list(mails)))).all())
+    finally:
+        engine.dispose()
+    assert set(decided) == set(messages), "a message held by the dead was never decided"
+    assert None not in sent.values(), "a mail held by the dead was never sent"
+    return max([*decided.values(), *sent.values()], default=None)
+
+
 def decided_ids(router: Router) -> list[int]:
     """The received ids this router's pipeline logged as decided (committed)."""
     return [int(r["id"]) for r in router.records("decided")]
