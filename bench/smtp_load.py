@@ -2,6 +2,7 @@
 
 Usage:  .venv/bin/python bench/smtp_load.py [--messages N] [--sessions S] [--size BYTES]
                                             [--keep] [--intake-only] [--profile]
+                                            [--postgres [URL]] [--instances N]
 
 One load client (S concurrent SMTP sessions, threads with smtplib, each
 sending its share of the messages one after the other) sends N in-scope
@@ -13,6 +14,13 @@ its own seller-fulfilled order, twice:
 2. to `csba-router serve` on the embedded defaults (config/router.yaml's
    content in a temporary directory: SQLite, maildir outbox), with the
    orders imported first, so every message is forwarded.
+
+`--postgres [URL]` stores into a throwaway database on that PostgreSQL
+server instead (default: the tests' server), and `--instances N` runs N
+`serve` processes on it, each with its own port and the default number of
+pipeline processes, delivering into one shared Maildir; the sessions are
+spread over them (session k talks to instance k mod N).  The figures are
+then those of the N together: what sharing one database costs or gains.
 
 Printed: each accept rate (messages/s from the first send to the last 250)
 and serve/sink (target >= 0.5); the rate at which everything is acted on
@@ -34,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import email.parser
 import email.policy
 import json
@@ -60,6 +69,7 @@ sys.path.insert(0, str(REPO))
 SELLER_ID = "A1MUSTERHANDEL"
 SELLER = "service@musterhandel.de"
 CSBA = "csba-de2de@amazon.de"
+PG_SERVER = os.environ.get("CSBA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 START_TIMEOUT = 60.0
 DRAIN_TIMEOUT = 600.0
 
@@ -121,12 +131,12 @@ class Load:
         return self.messages / self.seconds
 
 
-def send_load(port: int, messages: list[tuple[str, bytes]], sessions: int) -> Load:
-    """S threads, one SMTP session each, sending their share back to back."""
+def send_load(ports: list[int], messages: list[tuple[str, bytes]], sessions: int) -> Load:
+    """S threads, one SMTP session each (to the ports in turn), sending their share."""
     errors: list[str] = []
     ready = threading.Barrier(sessions + 1)
 
-    def session(batch: list[tuple[str, bytes]]) -> None:
+    def session(port: int, batch: list[tuple[str, bytes]]) -> None:
         with smtplib.SMTP("127.0.0.1", port, local_hostname="load.bench", timeout=120) as smtp:
             smtp.ehlo()
             ready.wait()
@@ -136,7 +146,8 @@ def send_load(port: int, messages: list[tuple[str, bytes]], sessions: int) -> Lo
                 except smtplib.SMTPException as exc:
                     errors.append(str(exc))
 
-    threads = [threading.Thread(target=session, args=(messages[i::sessions],))
+    threads = [threading.Thread(target=session,
+                                args=(ports[i % len(ports)], messages[i::sessions]))
                for i in range(sessions)]
     for thread in threads:
         thread.start()
@@ -195,7 +206,7 @@ def bench_sink(messages: list[tuple[str, bytes]], sessions: int) -> Load:
         assert sink.stdout is not None
         if sink.stdout.readline().strip() != "ready":
             raise SystemExit("smtp_load: the sink did not start")
-        return send_load(port, messages, sessions)
+        return send_load([port], messages, sessions)
     finally:
         sink.terminate()
         sink.wait(30)
@@ -213,12 +224,22 @@ class Served:
     cpu_seconds: dict[str, float]  # during the load: "intake" (serve) and "pipeline" (children)
 
 
-def router_config(port: int) -> str:
-    """config/router.yaml unchanged but for the port (its ./var paths are relative)."""
+def router_config(port: int, storage_url: str | None = None, outbox: Path | None = None,
+                  http_port: int | None = None) -> str:
+    """config/router.yaml unchanged but for the port (its ./var paths are relative),
+    and the storage URL, Maildir and monitoring port when given."""
     text = (REPO / "config" / "router.yaml").read_text(encoding="utf-8")
-    text, count = re.subn(r"listen: 127\.0\.0\.1:2525", f"listen: 127.0.0.1:{port}", text)
-    if count != 1:
-        raise SystemExit("smtp_load: config/router.yaml has no 'listen: 127.0.0.1:2525'")
+    edits = {r"listen: 127\.0\.0\.1:2525": f"listen: 127.0.0.1:{port}"}
+    if http_port is not None:
+        edits[r"(?m)^instance:$"] = f"instance:\n  http: 127.0.0.1:{http_port}"
+    if storage_url is not None:
+        edits[r"url: sqlite:///\./var/router\.db"] = f'url: "{storage_url}"'
+    if outbox is not None:
+        edits[r"transport: maildir://\./var/outbox"] = f"transport: maildir://{outbox}"
+    for pattern, new in edits.items():
+        text, count = re.subn(pattern, lambda _m, new=new: new, text)
+        if count != 1:
+            raise SystemExit(f"smtp_load: config/router.yaml has no {pattern!r}")
     return text
 
 
@@ -281,56 +302,77 @@ def ready(log: str, intake_only: bool) -> bool:
 
 
 def bench_serve(directory: Path, messages: list[tuple[str, bytes]], sessions: int,
-                intake_only: bool = False, spy_path: Path | None = None) -> Served:
-    port = free_port()
-    (directory / "router.yaml").write_text(router_config(port), encoding="utf-8")
-    (directory / "orders.txt").write_text(orders_report(len(messages)), encoding="utf-8")
-    imported = cli(directory, "orders", "import", "--seller", SELLER_ID, "orders.txt",
+                intake_only: bool = False, spy_path: Path | None = None,
+                storage_url: str | None = None, instances: int = 1,
+                http: bool = False) -> Served:
+    """Load `instances` serve processes (one database, one Maildir) and wait for the result."""
+    outbox = directory / "outbox"
+    homes = [directory / f"serve-{i}" for i in range(instances)]
+    ports = [free_port() for _ in homes]
+    url = storage_url or f"sqlite:///{directory / 'router.db'}"
+    for home, port in zip(homes, ports, strict=True):
+        home.mkdir()
+        (home / "router.yaml").write_text(
+            router_config(port, url, outbox, free_port() if http else None), encoding="utf-8")
+    (homes[0] / "orders.txt").write_text(orders_report(len(messages)), encoding="utf-8")
+    imported = cli(homes[0], "orders", "import", "--seller", SELLER_ID, "orders.txt",
                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     _, err = imported.communicate(timeout=120)
     if imported.returncode != 0:
         raise SystemExit(f"smtp_load: orders import failed: {err}")
-    log_path = directory / "serve.log"
-    with log_path.open("w") as log:
-        serve = cli(directory, "serve", *(["--intake-only"] if intake_only else []),
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL, stderr=log)
+    log_paths = [home / "serve.log" for home in homes]
+    serves: list[subprocess.Popen[Any]] = []
     try:
-        wait_for(lambda: ready(log_path.read_text(), intake_only), START_TIMEOUT,
-                 f"serve ready (see {log_path})")
-        new = directory / "var" / "outbox" / "new"
+        for home, log_path in zip(homes, log_paths, strict=True):
+            with log_path.open("w") as log:
+                serves.append(cli(home, "serve", *(["--intake-only"] if intake_only else []),
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=log))
+        for log_path in log_paths:
+            wait_for(lambda log_path=log_path: ready(log_path.read_text(), intake_only),
+                     START_TIMEOUT, f"serve ready (see {log_path})")
+        new = outbox / "new"
         spy = None
         if spy_path is not None:  # sample every process of serve while the load runs
             spy = subprocess.Popen(
                 [str(Path(sys.executable).parent / "py-spy"), "record",
                  *os.environ.get("SPY_ARGS", "--gil --subprocesses").split(),
                  "--rate", "250", "--format", "raw", "--nonblocking",
-                 "--output", str(spy_path), "--pid", str(serve.pid)],
+                 "--output", str(spy_path), "--pid", str(serves[0].pid)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        cpu_before = cpu_by_role(serve.pid)
-        load = send_load(port, messages, sessions)
+        cpu_before = cpu_of(serves)
+        load = send_load(ports, messages, sessions)
         if not intake_only:
             wait_for(lambda: new.is_dir() and len(os.listdir(new)) >= len(messages),
                      DRAIN_TIMEOUT, "every forward in outbox/new")
         delivered = time.monotonic() - load.started
-        cpu = {role: seconds - cpu_before[role]
-               for role, seconds in cpu_by_role(serve.pid).items()}
-        rss = peak_rss_kb(serve.pid)
+        cpu = {role: seconds - cpu_before[role] for role, seconds in cpu_of(serves).items()}
+        rss = sum(peak_rss_kb(serve.pid) for serve in serves)
         if spy is not None:
             spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
             spy.wait(60)
-        serve.send_signal(signal.SIGTERM)
-        status = serve.wait(120)
+        for serve in serves:
+            serve.send_signal(signal.SIGTERM)
+        status = max(serve.wait(120) for serve in serves)
     finally:
-        if serve.poll() is None:
-            serve.kill()
-            serve.wait()
+        for serve in serves:
+            if serve.poll() is None:
+                serve.kill()
+                serve.wait()
     if not intake_only:
-        check(directory, {m for m, _ in messages}, log_path)
+        check(outbox, url, {m for m, _ in messages}, log_paths)
     return Served(load, delivered, rss, status, cpu)
 
 
-def check(directory: Path, expected: set[str], log_path: Path) -> None:
+def cpu_of(serves: list[subprocess.Popen[Any]]) -> dict[str, float]:
+    """CPU seconds by role, added up over every serve process and its children."""
+    total: Counter[str] = Counter()
+    for serve in serves:
+        total.update(cpu_by_role(serve.pid))
+    return {"intake": total["intake"], "pipeline": total["pipeline"]}
+
+
+def check(outbox: Path, url: str, expected: set[str], log_paths: list[Path]) -> None:
     """Every message forwarded once, every row done: a fast wrong answer is no answer."""
     import sqlalchemy as sa
 
@@ -338,14 +380,14 @@ def check(directory: Path, expected: set[str], log_path: Path) -> None:
 
     parser = email.parser.BytesHeaderParser(policy=email.policy.default)
     found: Counter[str] = Counter()
-    for path in (directory / "var" / "outbox" / "new").iterdir():
+    for path in (outbox / "new").iterdir():
         with path.open("rb") as handle:
             found[str(parser.parse(handle)["X-CSBA-Message-Id"])] += 1
     problems = []
     if set(found) != expected or any(n != 1 for n in found.values()):
         problems.append(f"forward files: {sum(found.values())} for {len(found)} Message-IDs, "
                         f"expected one each for {len(expected)}")
-    engine = open_engine(f"sqlite:///{directory / 'var' / 'router.db'}")
+    engine = open_engine(url)
     try:
         with engine.connect() as conn:
             states = dict(conn.execute(sa.select(received.c.state, sa.func.count())
@@ -354,10 +396,11 @@ def check(directory: Path, expected: set[str], log_path: Path) -> None:
         engine.dispose()
     if set(states) != {"done"}:
         problems.append(f"received states: {states}")
-    failures = [line for line in log_path.read_text().splitlines()
-                if not line.startswith("{") or json.loads(line).get("level") == "ERROR"]
-    if failures:
-        problems.append(f"{len(failures)} error lines in {log_path}, first: {failures[0]}")
+    for log_path in log_paths:
+        failures = [line for line in log_path.read_text().splitlines()
+                    if not line.startswith("{") or json.loads(line).get("level") == "ERROR"]
+        if failures:
+            problems.append(f"{len(failures)} error lines in {log_path}, first: {failures[0]}")
     if problems:
         raise SystemExit("smtp_load: wrong result: " + "; ".join(problems))
 
@@ -475,8 +518,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="diagnosis: record serve and its children with py-spy (raw "
                              "collapsed stacks) into FILE; py-spy's sampling options come "
                              "from $SPY_ARGS (default '--gil --subprocesses')")
+    parser.add_argument("--postgres", nargs="?", const=PG_SERVER, metavar="URL",
+                        help="store in a throwaway database on this PostgreSQL server "
+                             f"(default {PG_SERVER}) instead of SQLite")
+    parser.add_argument("--instances", type=int, default=1, metavar="N",
+                        help="serve processes sharing the database (PostgreSQL only when "
+                             "more than one)")
+    parser.add_argument("--http", action="store_true",
+                        help="set instance.http: the daemons count /metrics (what that costs)")
     parser.add_argument("--sink", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.instances < 1 or (args.instances > 1 and args.postgres is None):
+        parser.error("--instances above 1 needs --postgres (SQLite is one machine's store)")
     if args.sink is not None:
         run_sink(args.sink)
         return 0
@@ -486,15 +539,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         profile(messages)
         return 0
+    store = (f"PostgreSQL, {args.instances} instance{'s' if args.instances > 1 else ''}"
+             if args.postgres else "SQLite, 1 instance")
+    store += ", metrics on" if args.http else ""
     print(f"load: {len(messages)} messages of {size:.0f} bytes on average, "
-          f"{args.sessions} concurrent sessions, {os.cpu_count()} CPUs")
+          f"{args.sessions} concurrent sessions, {os.cpu_count()} CPUs; {store}")
 
     sink = bench_sink(messages, args.sessions)
     print(f"sink  accept: {sink.rate:8.1f} msg/s  ({sink.seconds:.2f}s)")
 
     directory = Path(tempfile.mkdtemp(prefix="csba-smtp-load-"))
     try:
-        served = bench_serve(directory, messages, args.sessions, args.intake_only, args.spy)
+        with contextlib.ExitStack() as stack:
+            url = None
+            if args.postgres:
+                from pgtemp import throwaway_database  # bench/pgtemp.py, beside this file
+                url = stack.enter_context(throwaway_database(args.postgres))
+            served = bench_serve(directory, messages, args.sessions, args.intake_only,
+                                 args.spy, url, args.instances, args.http)
     finally:
         if args.keep:
             print(f"kept: {directory}")
@@ -510,12 +572,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     acted_rate = len(messages) / served.delivered_seconds
     acted_ratio = acted_rate / sink.rate
-    rss_mb = served.peak_rss_kb / 1024
+    rss_mb = served.peak_rss_kb / 1024 / args.instances  # the target is one instance's
     print(f"acted on and delivered: {acted_rate:8.1f} msg/s  ({served.delivered_seconds:.2f}s "
           f"from the first send to the last forward file)")
     print(f"delivered ratio to sink accept: {acted_ratio:.2f}  (target >= 0.25: "
           f"{verdict(acted_ratio >= 0.25)})")
-    print(f"serve peak RSS (VmHWM):         {rss_mb:.0f} MB  (target < 300 MB: "
+    print(f"serve peak RSS (VmHWM):         {rss_mb:.0f} MB per instance  (target < 300 MB: "
           f"{verdict(rss_mb < 300)})")
     print(f"serve exit status after SIGTERM: {served.exit_status}")
     per_message = {role: 1000 * seconds / len(messages)
