@@ -201,3 +201,15 @@ def test_ci_installs_from_the_lock() -> None:
     script = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert "-r requirements-test.lock" in script
     assert "--no-deps -e ." in script
+
+
+def test_the_alert_rules_parse() -> None:
+    rules = yaml.safe_load((REPO / "deploy" / "prometheus" / "alerts.yaml").read_text(
+        encoding="utf-8"))
+    (group,) = rules["groups"]
+    names = [rule["alert"] for rule in group["rules"]]
+    assert len(names) == len(set(names)) and names
+    for rule in group["rules"]:
+        assert set(rule) <= {"alert", "expr", "for", "labels", "annotations"}
+        assert "csba_router_" in rule["expr"] or rule["alert"] == "CsbaRouterDown"
+        assert rule["expr"].count("(") == rule["expr"].count(")")

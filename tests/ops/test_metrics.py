@@ -9,6 +9,7 @@ own and start again at 0 after a restart.
 
 from __future__ import annotations
 
+import re
 import signal
 import smtplib
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from router.store import received
-from tests.intake.routerproc import Router, free_port
+from tests.intake.routerproc import REPO, Router, free_port
 from tests.ops.helpers import get, instance_lines, scrape, total, value, wait_for_status
 from tests.pipeline.conftest import (
     CSBA,
@@ -29,6 +30,8 @@ from tests.pipeline.conftest import (
     wait_until,
 )
 
+ALERTS = REPO / "deploy" / "prometheus" / "alerts.yaml"
+OPERATIONS = REPO / "docs" / "operations.md"
 BURST = 24
 WAIT = 60.0
 STRANGER = "someone@example.org"  # not a seller: held
@@ -88,6 +91,12 @@ def test_metrics_move_as_mail_flows(tmp_path: Path, daemons: list[Router]) -> No
     assert value(after, "csba_router_outgoing", state="pending") == 0
     assert value(after, "csba_router_oldest_waiting_seconds") == 0
     assert value(after, "csba_router_oldest_outgoing_seconds") == 0
+    # Every metric the alert rules and the operator's page name exists.
+    exposed = {name for name, _ in after}
+    exposed |= {re.sub(r"_(bucket|count|sum)$", "", name) for name in exposed}
+    named = set(re.findall(r"csba_router_\w+", ALERTS.read_text(encoding="utf-8")
+                           + OPERATIONS.read_text(encoding="utf-8")))
+    assert named - exposed == set()
     # No label carries an address or anything else about a person.
     labels = {v for (_, pairs) in after for (_, v) in pairs}
     assert not [v for v in labels if "@" in v or "musterhandel" in v]
