@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,8 @@ from sqlalchemy.pool import NullPool
 from router.aio import first_of
 from router.store import received
 from router.store.engine import describe
+
+log = logging.getLogger("router.ops")
 
 CHECK_SECONDS = 5.0
 DATABASE_SECONDS = 5.0
@@ -60,6 +63,7 @@ class Health:
         self._database: str | None = "the database has not been checked yet"
         self._probe: asyncio.Future[None] | None = None
         self._stopping = False
+        self._checked = False  # a first check that succeeds is no "again"
 
     async def run(self, stop: asyncio.Event) -> None:
         """Check until `stop`; from then on the daemon is not ready (it is stopping)."""
@@ -74,6 +78,7 @@ class Health:
         if self._probe is None or self._probe.done():
             self._probe = asyncio.ensure_future(asyncio.to_thread(ping, self._probe_engine))
             self._probe.add_done_callback(retrieved)
+        before = self._database
         try:
             await asyncio.wait_for(asyncio.shield(self._probe), DATABASE_SECONDS)
         except TimeoutError:
@@ -84,6 +89,14 @@ class Health:
             self._database = f"the database check failed: {type(error).__name__}: {error}"
         else:
             self._database = None
+        # One line when the database goes away, one when it is back.
+        failing, was_failing = self._database is not None, self._checked and before is not None
+        if failing and not was_failing:
+            log.warning(f"not ready: {_line(self._database or '')}",
+                        extra={"event": "database_unavailable"})
+        elif was_failing and not failing:
+            log.info("the database answers again", extra={"event": "database_back"})
+        self._checked = True
 
     def checks(self) -> dict[str, bool]:
         """Each check's state, for the metrics."""

@@ -137,7 +137,12 @@ class HttpServer:
         if handler is None:
             response = text(404, "not found: try /metrics, /livez or /readyz")
         else:
-            response = await handler(request)
+            try:
+                response = await handler(request)
+            except Exception:
+                log.error("monitoring request failed", exc_info=True,
+                          extra={"event": "http_error", "path": request.path})
+                response = text(500, "internal error: see the daemon's log")
         await _send(writer, request.method, response)
 
 

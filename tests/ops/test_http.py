@@ -18,8 +18,12 @@ async def hello(request: Request) -> Response:
     return text(200, f"hello {request.headers.get('x-name', 'nobody')}")
 
 
+async def broken(_request: Request) -> Response:
+    raise RuntimeError("a bug")
+
+
 async def with_server(body: Callable[[HttpServer, Exchange], Awaitable[None]]) -> None:
-    server = HttpServer({"/hello": hello})
+    server = HttpServer({"/hello": hello, "/broken": broken})
     await server.start(Listen("127.0.0.1", 0))
 
     async def exchange(data: bytes) -> bytes:
@@ -64,6 +68,15 @@ def test_head_has_no_body_and_unknown_paths_and_methods_are_refused() -> None:
         refused = await exchange(b"POST /hello HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
         assert refused.startswith(b"HTTP/1.1 405 Method Not Allowed")
         assert b"Allow: GET, HEAD" in refused
+
+    run(body)
+
+
+def test_a_failing_handler_answers_500_and_the_next_request_is_served() -> None:
+    async def body(_server: HttpServer, exchange: Exchange) -> None:
+        answer = await exchange(b"GET /broken HTTP/1.1\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.1 500 Internal Server Error")
+        assert (await exchange(b"GET /hello HTTP/1.1\r\n\r\n")).startswith(b"HTTP/1.1 200")
 
     run(body)
 
