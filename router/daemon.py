@@ -236,6 +236,9 @@ class Daemon:
         if config.instance.workers != old.instance.workers:
             log.warning("instance.workers changed; it takes effect at the next start",
                         extra={"event": "restart_needed", "setting": "instance.workers"})
+        if config.instance.http != old.instance.http:
+            log.warning("instance.http changed; it takes effect at the next start",
+                        extra={"event": "restart_needed", "setting": "instance.http"})
         if config.storage_url != old.storage_url:
             log.warning("storage changed; it takes effect at the next start",
                         extra={"event": "restart_needed", "setting": "storage.url"})
