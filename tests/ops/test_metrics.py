@@ -153,3 +153,18 @@ def test_a_port_in_use_for_instance_http_is_one_line_and_exit_1(tmp_path: Path) 
         f"csba-router: cannot listen on 127.0.0.1:{http_port} (instance.http): "
         "Address already in use")
     assert "Traceback" not in done.stderr
+
+
+def test_a_reload_keeps_the_listener_and_says_a_new_address_needs_a_restart(
+        tmp_path: Path, daemons: list[Router]) -> None:
+    port, http_port, other = free_port(), free_port(), free_port()
+    config = prepare(tmp_path, port, 0, extra=instance_lines(http_port))
+    router = Router(config, port)  # --intake-only: no pipeline processes to check
+    daemons.append(router)
+    wait_for_status(http_port, "/readyz", 200, WAIT)
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        f"http: 127.0.0.1:{http_port}", f"http: 127.0.0.1:{other}"), encoding="utf-8")
+    router.signal(signal.SIGHUP)
+    router.expect("restart_needed", lambda r: r.get("setting") == "instance.http")
+    router.expect("reloaded")
+    assert get(http_port, "/readyz") == (200, "ready\n")
