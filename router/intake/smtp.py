@@ -24,8 +24,6 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 from email.utils import format_datetime
 from typing import Any, AnyStr
 
@@ -33,6 +31,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy.engine import Engine
 
 from router.config import Config
+from router.intake.headers import clean_message
 from router.store import StoreError, utcnow
 from router.store.arrivals import Arrival, store_many
 
@@ -50,112 +49,7 @@ REPLY_RCPT_OK = "250 2.1.5 OK"
 # 552, so the prefix identifies them; a test pins both texts.
 _AIOSMTPD_TOO_BIG = "552 Error"
 
-# A header field line: a name of printable characters without ":", then
-# optional blanks (obsolete syntax, RFC 5322 4.5.3) and the colon.
-_FIELD = re.compile(rb"([\x21-\x39\x3b-\x7e]+)[ \t]*:")
-_CSBA_PREFIX = b"x-csba-"
-
-
 # --- bytes-level message editing -------------------------------------------
-
-
-@dataclass(frozen=True)
-class _HeaderLine:
-    name: bytes | None  # lower-cased field name; None for a continuation line
-    line: bytes  # the line with its own line ending
-
-
-def _scan_header(raw: bytes) -> tuple[list[_HeaderLine], int]:
-    """The header section's lines, and the offset where the rest begins.
-
-    The section ends before the first empty line, or before the first line
-    that is neither a field nor a continuation (a message without the blank
-    separator), like Python's own parser.  CRLF and LF endings both work;
-    each line keeps its own ending so the rest can be put back unchanged.
-    """
-    lines: list[_HeaderLine] = []
-    pos = 0
-    while pos < len(raw):
-        end = raw.find(b"\n", pos)
-        end = len(raw) if end < 0 else end + 1
-        line = raw[pos:end]
-        if line in (b"\r\n", b"\n"):
-            break
-        if line[:1] in (b" ", b"\t"):
-            lines.append(_HeaderLine(None, line))
-        else:
-            match = _FIELD.match(line)
-            if match is None:
-                break
-            lines.append(_HeaderLine(match.group(1).lower(), line))
-        pos = end
-    return lines, pos
-
-
-def strip_csba_headers(raw: bytes) -> bytes:
-    """``raw`` without header fields named ``X-CSBA-*``, byte for byte otherwise.
-
-    Our own forwards carry X-CSBA-* headers that the CSBA team trusts (region,
-    seller, category); the same names coming from outside must not survive
-    into anything the router later writes.  Only the header section is
-    touched, folded continuations go with their field, a body line that
-    merely looks like such a header stays.
-    """
-    return clean_message(raw)[0]
-
-
-def message_id_of(raw: bytes) -> str | None:
-    """The Message-ID field's value, unfolded; None when absent or unreadable.
-
-    Later stages recognise the same message arriving twice by it.
-    """
-    return clean_message(raw)[1]
-
-
-def clean_message(raw: bytes) -> tuple[bytes, str | None]:
-    """`strip_csba_headers` and `message_id_of` from one pass over the header.
-
-    Every arriving message needs both, and intake's cost per message is what
-    a sender waits for.
-    """
-    lines, body_start = _scan_header(raw)
-    kept: list[bytes] = []
-    dropping = False
-    id_lines: list[bytes] | None = None  # the first Message-ID field, while it is read
-    id_done = False
-    for item in lines:
-        if item.name is not None:
-            dropping = item.name.startswith(_CSBA_PREFIX)
-            if id_lines is not None:
-                id_done = True
-            elif not id_done and item.name == b"message-id":
-                id_lines = []
-        if id_lines is not None and not id_done:
-            id_lines.append(item.line)
-        if not dropping:
-            kept.append(item.line)
-    cleaned = raw if len(kept) == len(lines) else b"".join(kept) + raw[body_start:]
-    return cleaned, _message_id(id_lines, raw[:body_start])
-
-
-def _message_id(id_lines: list[bytes] | None, header: bytes) -> str | None:
-    """The Message-ID value from its field's lines, blanks removed.
-
-    Plain ASCII (all real Message-IDs) is read directly; anything else goes
-    through Python's header parser, which knows encoded and 8-bit forms.
-    """
-    if id_lines is None:
-        return None
-    field = b"".join(id_lines)
-    if field.isascii():
-        text = re.sub(r"\s+", "", field.decode("ascii").split(":", 1)[1])
-        return text or None
-    try:
-        value = BytesHeaderParser(policy=compat32).parsebytes(header).get("Message-ID")
-    except Exception:  # a message is accepted even when its header is unreadable
-        return None
-    text = re.sub(r"\s+", "", str(value)) if value is not None else ""
-    return text or None
 
 
 def line_ending(raw: bytes) -> bytes:
@@ -265,10 +159,11 @@ class IntakeHandler:
             when=arrived_at,
             eol=line_ending(raw),
         )
-        cleaned, message_id = clean_message(raw)
+        # Stripped with our stamp on top: the stored bytes, as the classifier reads them.
+        stored, message_id = clean_message(stamp + raw)
         mail_from = envelope.mail_from or ""
         arrival = _Arrival(
-            raw=stamp + cleaned,
+            raw=stored,
             mail_from="" if mail_from == "<>" else mail_from,
             rcpt_tos=list(envelope.rcpt_tos),
             peer=str(session.peer[0]) if isinstance(session.peer, tuple) else None,
