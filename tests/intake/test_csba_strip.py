@@ -19,7 +19,7 @@ from router.decide.automatic import automatic_signals
 from router.decide.message import Envelope
 from router.decide.parse import parse_message
 from router.intake.headers import clean_message, strip_csba_headers
-from router.mailheader import BOM, parser_start, read_header
+from router.mailheader import BOM, parser_start, read_header, section_span
 
 STAMP = b"Received: from mx.example ([192.0.2.1])\r\n\tby csba-router; Mon, 1 Jun 2026\r\n"
 
@@ -103,6 +103,7 @@ def test_message_id_after_a_stray_from_line_is_found_as_the_parser_finds_it() ->
 # --- the rule itself against Python's parser, on generated messages -----------
 
 PIECES = [
+    b"Message-ID: <first@x>", b"message-id:\t<second@x>", b"Message-ID : <obsolete@x>",
     b"Subject: hi", b"X-CSBA-Contact: 17", b"x-csba-category: own", b"From x", b"From: a@b",
     b":value", b" folded", b"\tfolded", b"Message-ID: <m@x>", b"X-Obs : v", b"no colon here",
     b"To:", b"A:b:c", b"From  two blanks", b"Fro", b"\x00: nul name", b"\xff: 8bit name",
@@ -131,6 +132,18 @@ def test_the_rule_is_the_parsers_on_generated_messages() -> None:
         ours = [line.field.decode("ascii", "surrogateescape") for line in section.lines
                 if line.first and line.field is not None]
         assert ours == parser_fields(raw), raw
-        stripped = strip_csba_headers(raw)
+        stripped, message_id = clean_message(raw)
         assert not [n for n in parser_fields(stripped) if n.startswith("x-csba-")], raw
         assert csba_names(stripped) == [], raw
+        assert message_id == parser_message_id(stripped), raw  # as the stored bytes say
+        # The one-pass bounds agree with the line by line reading.
+        begin, parser_end, _ = section_span(raw)
+        assert (begin, parser_end) == ((section.lines[0].start, section.lines[-1].end)
+                                       if section.lines else (begin, begin)), raw
+
+
+def parser_message_id(raw: bytes) -> str | None:
+    """The first Message-ID as Python's parser reads it, blanks removed, control chars: none."""
+    value = message_from_bytes(raw[parser_start(raw):], policy=compat32).get("Message-ID")
+    text = "".join(str(value).split()) if value is not None else ""
+    return None if not text or any(ord(c) < 32 or ord(c) == 127 for c in text) else text
