@@ -46,8 +46,9 @@ from router.act.templates import NoticeTemplates
 from router.aio import settle_heap
 from router.config import Config, ConfigError, load_config
 from router.config.model import Smtp
+from router.intake.connections import Sessions
 from router.intake.imap import ImapPollers
-from router.intake.smtp import IntakeHandler, IntakeSMTP, Sessions
+from router.intake.protocol import Intake
 from router.pipeline.workerproc import WorkerPool, worker_count
 from router.store import StoreError, open_engine, upgrade
 from router.store.engine import prefer_writes
@@ -110,6 +111,7 @@ class Daemon:
         self._engine = engine
         self._tls = tls
         self._sessions = Sessions()
+        self._intake = Intake(engine, self._sessions, on_stored=lambda _id: self._work.set())
         self._stop = asyncio.Event()
         self._templates = NoticeTemplates.from_config(config)
         self._workers = workers
@@ -125,6 +127,7 @@ class Daemon:
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
         listen = self._config.smtp.listen
+        self._intake.install(loop, self._config.smtp)
         try:
             server = await loop.create_server(self._new_session, listen.host, listen.port)
         except OSError as exc:
@@ -176,20 +179,10 @@ class Daemon:
         log.info("stopped", extra={"event": "stopped"})
         return EXIT_OK
 
-    def _new_session(self) -> IntakeSMTP:
+    def _new_session(self) -> asyncio.Protocol:
         # Called by the server for each connection: it reads the config of
         # this moment, so a reload applies to sessions that start later.
-        config = self._config
-        return IntakeSMTP(
-            IntakeHandler(config, self._engine, on_stored=lambda _id: self._work.set()),
-            sessions=self._sessions,
-            hostname=config.instance.hostname,
-            ident="csba-router ESMTP",
-            data_size_limit=config.smtp.max_message_size or None,
-            tls_context=self._tls,
-            require_starttls=False,
-            loop=asyncio.get_running_loop(),
-        )
+        return self._intake.protocol(self._config, self._tls)
 
     def reload(self) -> None:
         """SIGHUP: take a good config for new sessions; keep the old one otherwise."""
