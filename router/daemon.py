@@ -51,6 +51,7 @@ from router.intake.smtp import IntakeHandler, IntakeSMTP, Sessions
 from router.pipeline.workerproc import WorkerPool, worker_count
 from router.store import StoreError, open_engine, upgrade
 from router.store.engine import prefer_writes
+from router.store.integrity import check_integrity
 
 log = logging.getLogger("router.daemon")
 
@@ -82,6 +83,8 @@ def serve(config_path: Path, *, workers: bool = True) -> int:
     # Intake's commits go before the pipeline's: senders are waiting.
     prefer_writes(engine)
     try:
+        if not sound(engine, config.storage_url):
+            return EXIT_FAILURE
         upgrade(engine)
         return asyncio.run(Daemon(config_path, config, engine, tls, workers=workers).run())
     except StoreError as exc:
@@ -89,6 +92,26 @@ def serve(config_path: Path, *, workers: bool = True) -> int:
         return EXIT_FAILURE
     finally:
         engine.dispose()
+
+
+def sound(engine: Engine, url: str) -> bool:
+    """The database passes the bounded start-up check (`router.store.integrity`).
+
+    A damaged SQLite file is refused: the daemon would otherwise start and
+    answer every sender 451 for as long as it runs.  A check that runs out
+    of time is logged and the daemon starts.
+    """
+    result = check_integrity(engine)
+    if result.status == "damaged":
+        path = engine.url.database or url
+        _say(f"the database {path} is damaged ({'; '.join(result.problems)}); "
+             "restore it from a backup (or save what is readable with "
+             f"`sqlite3 {path} .recover`) before starting")
+        return False
+    if result.status == "unfinished":
+        log.warning("the database integrity check did not finish; starting without it",
+                    extra={"event": "integrity_unfinished", "seconds": round(result.seconds, 1)})
+    return True
 
 
 def tls_context(smtp: Smtp) -> ssl.SSLContext | None:
