@@ -43,7 +43,7 @@ from sqlalchemy.engine import Engine
 
 from router.account.schedule import build_scheduler, reschedule
 from router.act.templates import NoticeTemplates
-from router.aio import settle_heap
+from router.aio import Coalesced, settle_heap
 from router.config import Config, ConfigError, load_config
 from router.config.model import Smtp
 from router.intake.imap import ImapPollers
@@ -136,6 +136,7 @@ class Daemon:
         self._stop = asyncio.Event()
         self._templates = NoticeTemplates.from_config(config)
         self._workers = workers
+        self._reloads = Coalesced(self._reload)  # SIGHUP: one reload at a time
         # Workers and delivery, in child processes.
         self._pipeline = WorkerPool(path, config, worker_count(config))
         self._work = asyncio.Event()  # a message was stored
@@ -186,6 +187,7 @@ class Daemon:
             self._sessions.abort()
         await server.wait_closed()
         await imap_closed  # pollers finish their batch and LOGOUT
+        await self._reloads.wait()  # a reload in its thread: not cut off half-applied
         # Workers finish the message in hand; delivery its batch.  What is cut
         # off here keeps its lease and is taken up again after the next start.
         done, pending = await asyncio.wait(tasks, timeout=GRACE_SECONDS) if tasks else (
@@ -215,10 +217,21 @@ class Daemon:
         )
 
     def reload(self) -> None:
-        """SIGHUP: take a good config for new sessions; keep the old one otherwise."""
+        """SIGHUP: load the config again, in a thread (`_reload`)."""
+        self._reloads.request()
+
+    async def _reload(self) -> None:
+        """Take a good config for new sessions; keep the old one otherwise.
+
+        Loading (YAML, validation, the TLS certificate, the notice
+        templates) runs in a thread: 20,000 sellers take seconds, and on the
+        event loop every SMTP session waited for them.  The new config is
+        swapped in on the loop in one step, so a session starts either
+        wholly on the old config or wholly on the new one.
+        """
+        log.info("reloading the config", extra={"event": "reloading", "path": str(self._path)})
         try:
-            config = load_config(self._path)
-            tls = tls_context(config.smtp)
+            config, tls, templates = await asyncio.to_thread(_load, self._path)
         except ConfigError as exc:
             for problem in exc.problems:
                 log.error(str(problem), extra={"event": "config_problem"})
@@ -241,8 +254,7 @@ class Daemon:
         if config.storage_url != old.storage_url:
             log.warning("storage changed; it takes effect at the next start",
                         extra={"event": "restart_needed", "setting": "storage.url"})
-        self._config, self._tls = config, tls
-        self._templates = NoticeTemplates.from_config(config)
+        self._config, self._tls, self._templates = config, tls, templates
         self._pipeline.reload(config)
         reschedule(self._statements, config)
         self._imap.apply(config.imap)
@@ -251,6 +263,11 @@ class Daemon:
             "addresses": sorted(r.address for r in config.regions.values()),
         })
 
+
+def _load(path: Path) -> tuple[Config, ssl.SSLContext | None, NoticeTemplates]:
+    """Everything a reload reads from disk (run in a thread); raises as `load_config`."""
+    config = load_config(path)
+    return config, tls_context(config.smtp), NoticeTemplates.from_config(config)
 
 def _say(message: str) -> None:
     """One line for the operator, outside the JSON log: why the daemon cannot run."""

@@ -48,7 +48,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from router.aio import first_of, settle_heap
+from router.aio import Coalesced, first_of, settle_heap
 from router.config import Config, ConfigError, load_config
 
 log = logging.getLogger("router.pipeline")
@@ -272,9 +272,11 @@ async def _serve_child(path: Path, config: Config, fd: int) -> int:
     stop, work, mail = asyncio.Event(), asyncio.Event(), asyncio.Event()
     current = _Current(config, NoticeTemplates.from_config(config))
 
-    def reload() -> None:
+    async def reload() -> None:
+        # In a thread: 20,000 sellers take seconds, and the delivery loop
+        # shares this event loop.
         try:
-            fresh = load_config(path)
+            fresh, templates = await asyncio.to_thread(_load, path)
         except ConfigError as exc:
             log.error("pipeline process keeps its config: the file does not load now",
                       extra={"event": "reload_failed", "path": str(path),
@@ -284,9 +286,11 @@ async def _serve_child(path: Path, config: Config, fd: int) -> int:
             log.error(f"pipeline process keeps its config: {exc}",
                       extra={"event": "reload_failed", "path": str(path)})
             return
-        current.config, current.templates = fresh, NoticeTemplates.from_config(fresh)
+        current.config, current.templates = fresh, templates
         log.info("config reloaded", extra={"event": "reloaded", "path": str(path),
                                            "stage": "pipeline"})
+
+    reloads = Coalesced(reload)
 
     os.set_blocking(fd, False)
 
@@ -302,17 +306,13 @@ async def _serve_child(path: Path, config: Config, fd: int) -> int:
             stop.set()
             return
         if RELOAD in data:
-            try:
-                reload()
-            except Exception:  # a bug here must not stop the pipe being read
-                log.error("pipeline process: reload failed", exc_info=True,
-                          extra={"event": "reload_failed", "path": str(path)})
+            reloads.request()
         work.set()
 
     loop.add_reader(fd, readable)
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    loop.add_signal_handler(signal.SIGHUP, reload)
+    loop.add_signal_handler(signal.SIGHUP, reloads.request)
 
     engine = open_engine(config.storage_url)
     handoff = Handoff(engine, lambda: current.config)
@@ -333,9 +333,18 @@ async def _serve_child(path: Path, config: Config, fd: int) -> int:
                          wake=mail),
         )
     finally:
+        await reloads.wait()
         engine.dispose()
         os.close(fd)
     return 0
+
+
+def _load(path: Path) -> tuple[Config, Any]:
+    """The config and notice templates a reload reads (in a thread)."""
+    from router.act.templates import NoticeTemplates
+
+    config = load_config(path)
+    return config, NoticeTemplates.from_config(config)
 
 
 if __name__ == "__main__":
