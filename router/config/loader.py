@@ -8,13 +8,9 @@ cross-value rules of router.config.checks.
 
 from __future__ import annotations
 
-import gc
 import os
-import threading
 import types
 import typing
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +20,7 @@ from router.config.checks import check_all, suggest
 from router.config.errors import ConfigError, Problem, dotted
 from router.config.model import Config
 from router.config.yamlsource import SourceMap, load_yaml
+from router.heap import collections_paused
 
 DEFAULT_PATH = Path("config/router.yaml")
 ENV_VAR = "CSBA_ROUTER_CONFIG"
@@ -39,8 +36,12 @@ def config_path(explicit: str | None) -> Path:
 
 
 def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
-    """The validated config, or ConfigError listing every problem."""
-    with _no_collections():
+    """The validated config, or ConfigError listing every problem.
+
+    The cyclic garbage collector waits meanwhile (`router.heap`): its passes
+    over the growing tree were half the time of loading 20,000 sellers.
+    """
+    with collections_paused():
         return _load(path, env)
 
 
@@ -71,41 +72,6 @@ def _load(path: Path, env: dict[str, str] | None) -> Config:
     if problems or config is None:
         raise ConfigError(problems)
     return config.model_copy(update={"source": path, "warnings": tuple(sorted(warnings))})
-
-
-_collections_paused = 0
-_pause_lock = threading.Lock()
-
-
-@contextmanager
-def _no_collections() -> Iterator[None]:
-    """No cyclic garbage collection while a config loads.
-
-    Loading builds a node tree, the plain data, a position per node and
-    the models, all alive until the end: the collector's passes over them
-    (thousands, more and more costly as the heap grows) were half the time
-    of loading 20,000 sellers, and in `serve` each full pass paused the SMTP
-    sessions for up to a second or two.  Loading makes little cyclic
-    garbage; what it makes is collected after.  Process-wide (the
-    collector is); nested and concurrent loads re-enable it only when the
-    last one ends, and only if it was enabled before.
-    """
-    global _collections_paused, _was_enabled
-    with _pause_lock:
-        if _collections_paused == 0:
-            _was_enabled = gc.isenabled()
-            gc.disable()
-        _collections_paused += 1
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _collections_paused -= 1
-            if _collections_paused == 0 and _was_enabled:
-                gc.enable()
-
-
-_was_enabled = True
 
 
 def _include_sellers(
