@@ -138,7 +138,7 @@ class Daemon:
         self._workers = workers
         self._reloads = Coalesced(self._reload)  # SIGHUP: one reload at a time
         # Workers and delivery, in child processes.
-        self._pipeline = WorkerPool(path, config, worker_count(config))
+        self._pipeline = WorkerPool(path, config, worker_count(config), engine)
         self._work = asyncio.Event()  # a message was stored
         self._imap = ImapPollers(engine, on_stored=self._work.set)
         # Monthly statements (router.account.schedule); the delivery loop in
