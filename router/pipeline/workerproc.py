@@ -58,6 +58,7 @@ from sqlalchemy.engine import Engine
 
 from router.aio import Coalesced, first_of, settle_heap
 from router.config import Config, ConfigError, load_config
+from router.heap import long_lived
 from router.pipeline.claims import abandon
 from router.pipeline.watchdog import Reporter, Watchdog, seconds
 
@@ -389,11 +390,12 @@ async def _serve_child(path: Path, config: Config, fd: int, report: int) -> int:
 
 
 def _load(path: Path) -> tuple[Config, Any]:
-    """The config and notice templates a reload reads (in a thread)."""
+    """The config and notice templates a reload reads (in a thread; see daemon._load)."""
     from router.act.templates import NoticeTemplates
 
-    config = load_config(path)
-    return config, NoticeTemplates.from_config(config)
+    with long_lived():
+        config = load_config(path)
+        return config, NoticeTemplates.from_config(config)
 
 
 if __name__ == "__main__":
