@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.append(str(REPO))  # after PYTHONPATH: an old tree there is measured
 
 from tests.intake.routerproc import config_text, free_port  # noqa: E402
 from tests.intake.test_reload import with_sellers  # noqa: E402
