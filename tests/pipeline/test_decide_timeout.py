@@ -9,8 +9,10 @@ Everything else in the message is an ordinary in-scope inquiry.
 The five messages are stored over SMTP by `serve --intake-only` first, so
 that the whole daemon, started next on the same database, claims them as
 one batch: the slow one in the middle, two batch-mates decided before it
-(not yet written) and two after it.  With a decide_timeout of 1s the
-pipeline process is killed and replaced; the slow message ends `failed`
+(not yet written) and two after it.  With a decide_timeout of 3s (an
+ordinary inquiry takes milliseconds; the margin is for a loaded machine,
+where the pipeline process runs at a lower priority) the pipeline process
+is killed and replaced; the slow message ends `failed`
 with the reason, the four others are forwarded by the new process, their
 claim not counted against them.
 """
@@ -57,7 +59,7 @@ def rows(router: Router) -> dict[str, tuple[str, int, str | None]]:
 def test_a_message_that_overruns_decide_timeout_fails_alone(tmp_path: Path) -> None:
     port = free_port()
     config = prepare(tmp_path, port, orders=5, extra={
-        r"(?m)^instance:$": "instance:\n  workers: 1\n  decide_timeout: 1s",
+        r"(?m)^instance:$": "instance:\n  workers: 1\n  decide_timeout: 3s",
         r"(?m)^  rules:\n": SLOW_RULE})
     messages = [inquiry(n) for n in range(5)]
     slow_id, slow_raw = messages[2]
@@ -79,7 +81,7 @@ def test_a_message_that_overruns_decide_timeout_fails_alone(tmp_path: Path) -> N
     try:
         first = router.expect("worker_started", timeout=WAIT)["pid"]
         timed_out = router.expect("decide_timeout", timeout=WAIT)
-        assert timed_out["timeout"] == 1.0
+        assert timed_out["timeout"] == 3.0
         failed = router.expect("decide_failed", timeout=WAIT)
         assert failed["pid"] == first
         assert len(failed["released"]) == 4  # the batch-mates, given back
@@ -92,7 +94,7 @@ def test_a_message_that_overruns_decide_timeout_fails_alone(tmp_path: Path) -> N
         wait_until(lambda: set(csba_ids(outbox)) >= others, WAIT,
                    "the batch-mates forwarded by the new pipeline process")
         stored = rows(router)
-        assert stored[slow_id] == ("failed", 1, "deciding took longer than 1s "
+        assert stored[slow_id] == ("failed", 1, "deciding took longer than 3s "
                                                 "(instance.decide_timeout)")
         assert timed_out["id"] == failed["id"]
         # Nothing lost or doubled: four done, claimed once each; one forward each.
