@@ -13,7 +13,12 @@ that message failed with the reason and gives its batch-mates back
 (`claims.abandon`), and starts a new process at once, which decides them.
 
 The clock is the parent's, from when it reads the line: a parent busy for
-a moment only gives the message a little longer.  Writing to the database
+a moment only gives the message a little longer.  A parent killed outright
+(SIGKILL) watches nothing, and a process stuck in C code never reads the
+end of file that tells it to stop: so the process also arms an alarm of its
+own while it decides (`backstop`, well past the parent's limit), whose
+default action, SIGALRM's, ends it without needing the interpreter.  It
+never outlives its parent by more than that.  Writing to the database
 is not timed (it waits for locks, not for the message).  The pipe is
 written blocking: the parent always reads it, and a line costs far less
 than deciding a message.
@@ -24,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -34,6 +40,9 @@ log = logging.getLogger("router.pipeline")
 Watch = Callable[[int | None], None]
 
 _OWNER, _DECIDING, _IDLE = b"o", b"d", b"-"
+
+#: Added to twice `decide_timeout` for a process's own alarm (`backstop`).
+BACKSTOP_EXTRA_SECONDS = 10.0
 
 
 @contextmanager
@@ -52,13 +61,23 @@ def watching(watch: Watch | None, received_id: int) -> Iterator[None]:
 class Reporter:
     """The pipeline process's side: what it is deciding, written to the parent's pipe."""
 
-    def __init__(self, fd: int, owner: str) -> None:
+    def __init__(self, fd: int, owner: str, timeout: Callable[[], float] | None = None) -> None:
         self._fd = fd
+        self._timeout = timeout  # the process's decide_timeout, for its own alarm
         self._write(_OWNER + owner.encode() + b"\n")
 
     def __call__(self, received_id: int | None) -> None:
-        self._write(_IDLE + b"\n" if received_id is None
-                    else _DECIDING + str(received_id).encode() + b"\n")
+        if received_id is None:
+            self._write(_IDLE + b"\n")
+            self._alarm(0)
+        else:
+            if self._timeout is not None:
+                self._alarm(backstop(self._timeout()))
+            self._write(_DECIDING + str(received_id).encode() + b"\n")
+
+    def _alarm(self, seconds: float) -> None:
+        if self._timeout is not None:
+            signal.setitimer(signal.ITIMER_REAL, seconds)  # 0: disarmed
 
     def _write(self, line: bytes) -> None:
         try:
@@ -143,6 +162,11 @@ class Watchdog:
             self._loop.remove_reader(self._fd)
             os.close(self._fd)
             self._fd = None
+
+
+def backstop(timeout: float) -> float:
+    """When a process stuck on one message ends itself: twice the parent's limit, and more."""
+    return 2 * timeout + BACKSTOP_EXTRA_SECONDS
 
 
 def seconds(value: float) -> str:

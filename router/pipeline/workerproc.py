@@ -374,7 +374,8 @@ async def _serve_child(path: Path, config: Config, fd: int, report: int) -> int:
         await asyncio.to_thread(warm_up)  # language models: not on the first message
         settle_heap()
         owner = default_owner()
-        reporter = Reporter(report, owner)  # for the parent's watchdog
+        reporter = Reporter(report, owner,  # for the parent's watchdog
+                            lambda: current.config.instance.decide_timeout.total_seconds())
         await asyncio.gather(
             run_workers(engine, lambda: current.config, lambda: current.templates,
                         owner=owner, stop=stop, wake=work, on_acted=acted,

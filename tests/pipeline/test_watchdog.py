@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import subprocess
+import sys
 
-from router.pipeline.watchdog import Reporter, Watchdog, watching
+from router.pipeline.watchdog import (
+    BACKSTOP_EXTRA_SECONDS,
+    Reporter,
+    Watchdog,
+    backstop,
+    watching,
+)
 
 TIMEOUT = 0.05  # seconds: what the test waits for is the kill, never this
 
@@ -26,3 +35,17 @@ def test_the_message_in_hand_at_the_deadline_is_the_one_blamed() -> None:
 
     assert asyncio.run(main()) == (6, "host:123", TIMEOUT)
 
+
+
+def test_a_process_stuck_in_c_code_ends_itself_with_no_parent_watching() -> None:
+    """The backstop alarm: a regular expression that would run for ages, no watchdog."""
+    stuck = (
+        "import os, re\n"
+        "from router.pipeline.watchdog import Reporter\n"
+        "read, write = os.pipe()\n"
+        "Reporter(write, 'host:1', lambda: 0.0)(5)  # decide_timeout 0: the backstop alone\n"
+        "re.search('^(x+x+)+y$', 'x' * 40)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", stuck], capture_output=True, timeout=120)
+    assert done.returncode == -signal.SIGALRM, done.stderr
+    assert backstop(0.0) == BACKSTOP_EXTRA_SECONDS
