@@ -46,6 +46,7 @@ from router.decide.identify import find_seller
 from router.decide.message import Envelope, ParsedMail
 from router.decide.parse import parse_message
 from router.pipeline.plan import NOTICE_REPEAT_DAYS, Facts, Plan, make_plan
+from router.pipeline.watchdog import Watch, watching
 from router.store import begin_write, contacts, decisions, received, utcnow
 from router.store.handled import NoticesSent, decided_copies, decided_copy, notices_sent
 from router.store.orderbook import DbHistory, DbOrderBook
@@ -86,18 +87,19 @@ def envelope_of(config: Config, row: Any) -> Envelope:
 
 def process(engine: Engine, config: Config, received_id: int, owner: str, templates: Any,
             *, force_category: str | None = None,
-            deliverer: Deliverer | None = None) -> Outcome:
+            deliverer: Deliverer | None = None, watch: Watch | None = None) -> Outcome:
     """Decide and act on one message this worker holds the lease of."""
     with engine.connect() as conn:
         row = conn.execute(sa.select(received).where(received.c.id == received_id)).one()
-        prepared = _prepare(conn, config, row, force_category=force_category)
+        with watching(watch, received_id):
+            prepared = _prepare(conn, config, row, force_category=force_category)
     try:
-        return _write(engine, config, prepared, owner, templates, deliverer)
+        return _write(engine, config, prepared, owner, templates, deliverer, watch)
     except ContactOpenedMeanwhile:
         # Decided again on a fresh read: it continues that contact now.
-        with engine.connect() as conn:
+        with engine.connect() as conn, watching(watch, received_id):
             prepared = _prepare(conn, config, row, force_category=force_category)
-        return _write(engine, config, prepared, owner, templates, deliverer)
+        return _write(engine, config, prepared, owner, templates, deliverer, watch)
     except exc.IntegrityError:
         # A copy of this message was acted on by another worker meanwhile:
         # the unique dedup key refused ours, so record it as the duplicate.
@@ -109,12 +111,12 @@ def process(engine: Engine, config: Config, received_id: int, owner: str, templa
             raise
         return _write(engine, config, replace(
             prepared, plan=make_plan(config, prepared.decision, facts), store_key=None),
-            owner, templates, deliverer)
+            owner, templates, deliverer, watch)
 
 
 def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
-                  templates: Any, deliverer: Deliverer | None = None
-                  ) -> tuple[dict[int, str], list[int]]:
+                  templates: Any, deliverer: Deliverer | None = None,
+                  watch: Watch | None = None) -> tuple[dict[int, str], list[int]]:
     """Decide and act on several leased messages, one commit for all of them.
 
     Returns the state of each message written, and the ids left for the
@@ -130,7 +132,7 @@ def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
         if not pending:
             return
         try:
-            outcomes = _write_many(engine, config, pending, owner, templates, deliverer)
+            outcomes = _write_many(engine, config, pending, owner, templates, deliverer, watch)
         except Exception as error:  # rolled back: each is retried on its own
             log.info("batch write failed; processing its messages one by one",
                      extra={"event": "batch_retry", "ids": [p.row.id for p in pending],
@@ -151,7 +153,8 @@ def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
             try:
                 if row is None:
                     raise LookupError(received_id)
-                decided[received_id] = _decide(conn, config, row)
+                with watching(watch, received_id):
+                    decided[received_id] = _decide(conn, config, row)
             except Exception:
                 conn.rollback()
                 left.append(received_id)
@@ -165,7 +168,8 @@ def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
                     # commit those, then decide this one again on a fresh read.
                     flush()
                     conn.rollback()
-                    prepared = _prepare(conn, config, first_read.row)
+                    with watching(watch, received_id):
+                        prepared = _prepare(conn, config, first_read.row)
             except Exception:
                 conn.rollback()
                 left.append(received_id)
@@ -293,14 +297,16 @@ def _facts(conn: Connection, address: str | None, mail: ParsedMail, dedup_key: s
 
 
 def _write(engine: Engine, config: Config, prepared: _Prepared, owner: str,
-           templates: Any, deliverer: Deliverer | None = None) -> Outcome:
+           templates: Any, deliverer: Deliverer | None = None,
+           watch: Watch | None = None) -> Outcome:
     """Write one message's outcome in its own transaction."""
-    (outcome,) = _write_many(engine, config, [prepared], owner, templates, deliverer)
+    (outcome,) = _write_many(engine, config, [prepared], owner, templates, deliverer, watch)
     return outcome
 
 
 def _write_many(engine: Engine, config: Config, batch: list[_Prepared], owner: str,
-                templates: Any, deliverer: Deliverer | None = None) -> list[Outcome]:
+                templates: Any, deliverer: Deliverer | None = None,
+                watch: Watch | None = None) -> list[Outcome]:
     """Write the outcomes in ONE transaction; all or none (then it raises).
 
     Everything that takes time is done first: the decisions get their
@@ -321,9 +327,12 @@ def _write_many(engine: Engine, config: Config, batch: list[_Prepared], owner: s
     decided: dict[int, Decision] = {
         p.row.id: replace(p.plan.decision, contact_id=p.row.id) if p.plan.new_contact
         else p.plan.decision for p in batch}
-    mails = [_compose(config, p.plan.send, decided[p.row.id], p.row, p.address, templates,
-                      now, p.mail)
-             for p in batch if p.plan.send is not None]
+    mails = []
+    for p in batch:
+        if p.plan.send is not None:
+            with watching(watch, p.row.id):
+                mails.append(_compose(config, p.plan.send, decided[p.row.id], p.row, p.address,
+                                      templates, now, p.mail))
     lease_until = deliverer.lease_until(now) if deliverer is not None and mails else None
     with begin_write(engine) as conn:
         outcomes, queued = _write_all(conn, config, batch, decided, mails, owner, now,
