@@ -17,7 +17,10 @@ Measurements:
   measures) while `--idle` connections (300) are held open and silent,
   from 30 addresses (10 each, all accepted under the default limits);
 - accept-idle-one: the same with the idle connections all from one address
-  (past smtp.max_connections_per_ip, 50, they are refused with 421).
+  (past smtp.max_connections_per_ip, 50, they are refused with 421);
+- reload-noop: the worst NOOP round trip on an open SMTP session while
+  `serve` reloads (SIGHUP) a config of `--sellers` sellers (20,000), beside
+  the worst over a quiet stretch as long (bench/abuse_reload.py);
 
 `serve --intake-only` is measured (the accept rate alone, without the
 pipeline competing for the CPU); `--pipeline` runs the whole daemon with
@@ -188,6 +191,18 @@ def accept_with_idle_connections_from_one(args: argparse.Namespace) -> Figure:
                   "msg/s", quiet, attacked, note)
 
 
+@measurement("reload-noop")
+def noop_latency_during_reload(args: argparse.Namespace) -> Figure:
+    import abuse_reload  # bench/abuse_reload.py: the serve, the session and the timing
+
+    figures = abuse_reload.reload_noop_latency(args.sellers)
+    return Figure("reload-noop",
+                  f"worst NOOP latency, SIGHUP with {figures.sellers:,} sellers", "ms",
+                  figures.quiet.worst * 1000, figures.reload.worst * 1000,
+                  f"reload took {figures.reload_seconds:.1f} s; median NOOP "
+                  f"{figures.quiet.median * 1000:.1f} / {figures.reload.median * 1000:.1f} ms")
+
+
 # --- the table ----------------------------------------------------------------------
 
 
@@ -212,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle", type=int, default=300, help="idle connections held")
     parser.add_argument("--runs", type=int, default=3,
                         help="runs of each, quiet and attacked alternating; the best is shown")
+    parser.add_argument("--sellers", type=int, default=20_000,
+                        help="sellers in the config reloaded by reload-noop")
     parser.add_argument("--pipeline", action="store_true",
                         help="measure the whole daemon (default: serve --intake-only)")
     args = parser.parse_args(argv)
