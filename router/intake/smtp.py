@@ -274,6 +274,7 @@ class IntakeHandler:
             peer=str(session.peer[0]) if isinstance(session.peer, tuple) else None,
             arrived_at=arrived_at,
             message_id=message_id,
+            helo=session.host_name,
         )
         try:
             # Group commit: stored together with the messages of the other
@@ -313,6 +314,7 @@ class _Arrival:
     peer: str | None
     arrived_at: datetime
     message_id: str | None
+    helo: str | None = None  # the client's HELO/EHLO name, for SPF (trust.verify)
 
     def facts(self, event: str) -> dict[str, Any]:
         return {
@@ -327,7 +329,8 @@ class _Arrival:
 
 def _store_and_log(engine: Engine, arrivals: list[_Arrival]) -> list[int]:
     ids = store_many(engine, [
-        Arrival(a.raw, a.mail_from, a.rcpt_tos, "smtp", a.peer, a.arrived_at, a.message_id)
+        Arrival(a.raw, a.mail_from, a.rcpt_tos, "smtp", a.peer, a.arrived_at, a.message_id,
+                a.helo)
         for a in arrivals])
     for row_id, arrival in zip(ids, arrivals, strict=True):
         log.info("received", extra={"id": row_id, **arrival.facts("received")})
