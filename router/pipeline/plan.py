@@ -4,7 +4,8 @@ The classifier says what a message is and what its category's action is;
 the plan adds what the delivery guarantees demand on top: never a notice to
 automatic mail or to an unknown sender (no backscatter), at most N notices
 per seller address and day, no second notice about the same original, no
-redirect without a `bsm_address`.  When a guard changes the action it
+redirect without a `bsm_address`, nothing done for mail whose sender is not
+authenticated (sender trust).  When a guard changes the action it
 names itself as the deciding rule, so `held` shows why.
 """
 
@@ -21,6 +22,8 @@ from router.categories import (
     HOLD,
     POST_SALE_SELLER_FULFILLED,
     REDIRECT,
+    UNAUTHENTICATED,
+    UNAUTHENTICATED_ACTIONS,
     UNKNOWN_SENDER,
 )
 from router.config import Config
@@ -30,7 +33,7 @@ from router.decide.message import Evidence
 NOTICE_REPEAT_DAYS = 30
 
 # Where a guard stops an action, what happens instead.
-_NO_NOTICE_FALLBACK = {AUTO_GENERATED: DROP, UNKNOWN_SENDER: HOLD}
+_NO_NOTICE_FALLBACK = {AUTO_GENERATED: DROP, UNKNOWN_SENDER: HOLD, UNAUTHENTICATED: HOLD}
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,11 @@ def make_plan(config: Config, decision: Decision, facts: Facts) -> Plan:
                              f"the same Message-ID from the same sender was already handled "
                              f"as message {facts.duplicate_of}"), "done")
     action = decision.action
+    if decision.category == UNAUTHENTICATED and action not in UNAUTHENTICATED_ACTIONS:
+        # The config check refuses such an action; a forger must never
+        # reach the team, the seller's mailbox or the seller's bill.
+        return Plan(_guarded(decision, HOLD, "unauthenticated",
+                             "mail that does not prove its sender is never acted on"), "held")
     if action == HOLD:
         return Plan(decision, "held")
     if action == DROP:

@@ -39,15 +39,16 @@ from router.act.compose import (
     compose_redirect,
 )
 from router.act.queue import Queued, enqueue_many
-from router.categories import BOUNCE
+from router.categories import BOUNCE, UNAUTHENTICATED
 from router.config import Config
 from router.decide.classify import Decision, classify
-from router.decide.identify import find_seller
+from router.decide.identify import strip_tag
 from router.decide.message import Envelope, ParsedMail
 from router.decide.parse import parse_message
 from router.pipeline.plan import NOTICE_REPEAT_DAYS, Facts, Plan, make_plan
 from router.store import begin_write, contacts, decisions, outgoing, received, utcnow
 from router.store.orderbook import DbHistory, DbOrderBook
+from router.verify import authenticate
 
 log = logging.getLogger("router.pipeline")
 
@@ -201,7 +202,7 @@ class _Prepared:
                 found.add(("order", decision.seller_id, order_id))
         if self.address is not None and decision.action == BOUNCE:
             # Notices: only a bounce reads the notices sent, only a bounce sends one.
-            found.add(("address", self.address))
+            found.add(("address", strip_tag(self.address.lower())))
         if self.mail.message_id:
             found.add(("message-id", self.mail.message_id.strip()))
         return frozenset(found)
@@ -223,15 +224,21 @@ def _decide(conn: Connection, config: Config, row: Any, *,
     """Parse and classify one message, reading through `conn`."""
     mail = parse_message(row.raw)
     envelope = envelope_of(config, row)
+    verified = authenticate(config, row.raw, mail, envelope, peer=smtp_peer(row),
+                            helo=row.helo)
     decision = classify(config, mail, envelope, orders=DbOrderBook(conn),
-                        history=DbHistory(conn), now=row.arrived_at)
+                        history=DbHistory(conn), now=row.arrived_at, verified=verified)
     if force_category is not None:
         decision = replace(decision, category=force_category,
                            action=config.action_for(force_category), rule="released",
                            reason=f"an operator released it as {force_category}")
-    match = find_seller(config, mail, envelope)
     dedup_key = _dedup_key(decision, mail) if force_category is None else None
-    return _Decided(row, mail, decision, match.address if match else None, dedup_key)
+    return _Decided(row, mail, decision, decision.address, dedup_key)
+
+
+def smtp_peer(row: Any) -> str | None:
+    """The address that handed the message to this router over SMTP (intake's channel_ref)."""
+    return str(row.channel_ref) if row.channel == "smtp" and row.channel_ref else None
 
 
 def _planned(conn: Connection, config: Config, decided: _Decided,
@@ -254,6 +261,9 @@ def _prepare(conn: Connection, config: Config, row: Any, *,
 def _dedup_key(decision: Decision, mail: ParsedMail) -> str | None:
     if not mail.message_id:
         return None  # nothing stable to recognise a copy by
+    if decision.category == UNAUTHENTICATED:
+        # A forger must not claim a Message-ID the seller's real mail will carry.
+        return None
     return f"{decision.seller_id or '-'}|{mail.message_id.strip()}"
 
 
@@ -296,8 +306,11 @@ def _facts(conn: Connection, address: str | None, mail: ParsedMail, dedup_key: s
                               .where(outgoing.c.kind == "notice",
                                      outgoing.c.created_at >= now - timedelta(
                                          days=NOTICE_REPEAT_DAYS)))
+        # An address with a +tag is the address without it (the contract):
+        # `service+t1@` and `service+t2@` share one daily limit.
+        sender = strip_tag(address.lower())
         for rcpts, created_at, message_id in recent:
-            if address not in (rcpts or []):
+            if sender not in {strip_tag(str(r).lower()) for r in rcpts or ()}:
                 continue
             if created_at >= now - timedelta(days=1):
                 notices_today += 1
