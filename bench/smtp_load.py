@@ -380,6 +380,7 @@ def profile(messages: list[tuple[str, bytes]], top: int = 25) -> None:
     from router.config import load_config
     from router.decide.language import warm_up
     from router.orders import import_report
+    from router.pipeline import prepare as prepare_module
     from router.pipeline import process as process_module
     from router.pipeline import runner
     from router.store import open_engine, upgrade, utcnow
@@ -423,8 +424,8 @@ def profile(messages: list[tuple[str, bytes]], top: int = 25) -> None:
 
     try:
         engine = fresh_store("timed.db")
-        for name in ("parse_message", "classify", "_facts", "_write_many", "compose_forward",
-                     "_enqueue_many"):
+        timed("parse_message", prepare_module)
+        for name in ("classify", "_facts", "_write_many", "compose_forward", "_enqueue_many"):
             timed(name, process_module)
         timed("claim", runner)
         began, cpu = time.perf_counter(), time.process_time()

@@ -43,12 +43,11 @@ from router.categories import BOUNCE, UNAUTHENTICATED
 from router.config import Config
 from router.decide.classify import Decision, classify
 from router.decide.identify import strip_tag
-from router.decide.message import Envelope, ParsedMail
-from router.decide.parse import parse_message
+from router.decide.message import ParsedMail
 from router.pipeline.plan import NOTICE_REPEAT_DAYS, Facts, Plan, make_plan
+from router.pipeline.prepare import Read, read, read_many
 from router.store import begin_write, contacts, decisions, outgoing, received, utcnow
 from router.store.orderbook import DbHistory, DbOrderBook
-from router.verify import authenticate
 
 log = logging.getLogger("router.pipeline")
 
@@ -72,16 +71,6 @@ class Outcome:
     received_id: int
     state: str
     decision: Decision
-
-
-def envelope_of(config: Config, row: Any) -> Envelope:
-    """The envelope as stored; an IMAP account stands for the recipient's region."""
-    region = None
-    if row.channel == "imap" and row.channel_ref:
-        account = str(row.channel_ref).split(":", 1)[0]
-        region = next((a.region for a in config.imap if a.name == account), None)
-    return Envelope(mail_from=row.mail_from, rcpt_tos=tuple(row.rcpt_tos or ()),
-                    imap_region=region)
 
 
 def process(engine: Engine, config: Config, received_id: int, owner: str, templates: Any,
@@ -142,6 +131,7 @@ def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
 
     with engine.connect() as conn:
         rows = {row.id: row for row in conn.execute(_RECEIVED, {"ids": ids})}
+        reads = read_many(config, list(rows.values()))
         # Every message is decided on one snapshot first, so that the copies
         # decided before are looked up once for the whole batch.
         decided: dict[int, _Decided] = {}
@@ -150,7 +140,8 @@ def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
             try:
                 if row is None:
                     raise LookupError(received_id)
-                decided[received_id] = _decide(conn, config, row)
+                decided[received_id] = _decide(conn, config, row,
+                                               prepared=reads.get(received_id))
             except Exception:
                 conn.rollback()
                 left.append(received_id)
@@ -163,7 +154,8 @@ def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
                     # commit those, then decide this one again on a fresh read.
                     flush()
                     conn.rollback()
-                    prepared = _prepare(conn, config, first_read.row)
+                    prepared = _prepare(conn, config, first_read.row,
+                                        prepared=reads.get(received_id))
             except Exception:
                 conn.rollback()
                 left.append(received_id)
@@ -220,25 +212,22 @@ class _Decided:
 
 
 def _decide(conn: Connection, config: Config, row: Any, *,
-            force_category: str | None = None) -> _Decided:
-    """Parse and classify one message, reading through `conn`."""
-    mail = parse_message(row.raw)
-    envelope = envelope_of(config, row)
-    verified = authenticate(config, row.raw, mail, envelope, peer=smtp_peer(row),
-                            helo=row.helo)
-    decision = classify(config, mail, envelope, orders=DbOrderBook(conn),
-                        history=DbHistory(conn), now=row.arrived_at, verified=verified)
+            force_category: str | None = None, prepared: Read | None = None) -> _Decided:
+    """Parse and classify one message, reading through `conn`.
+
+    `prepared`: the message already read (a batch reads its messages side
+    by side, see `router.pipeline.prepare`).
+    """
+    found = prepared or read(config, row)
+    mail = found.mail
+    decision = classify(config, mail, found.envelope, orders=DbOrderBook(conn),
+                        history=DbHistory(conn), now=row.arrived_at, verified=found.verified)
     if force_category is not None:
         decision = replace(decision, category=force_category,
                            action=config.action_for(force_category), rule="released",
                            reason=f"an operator released it as {force_category}")
     dedup_key = _dedup_key(decision, mail) if force_category is None else None
     return _Decided(row, mail, decision, decision.address, dedup_key)
-
-
-def smtp_peer(row: Any) -> str | None:
-    """The address that handed the message to this router over SMTP (intake's channel_ref)."""
-    return str(row.channel_ref) if row.channel == "smtp" and row.channel_ref else None
 
 
 def _planned(conn: Connection, config: Config, decided: _Decided,
@@ -253,9 +242,10 @@ def _planned(conn: Connection, config: Config, decided: _Decided,
 
 
 def _prepare(conn: Connection, config: Config, row: Any, *,
-             force_category: str | None = None) -> _Prepared:
+             force_category: str | None = None, prepared: Read | None = None) -> _Prepared:
     """Parse, classify and plan one message, reading through `conn`."""
-    return _planned(conn, config, _decide(conn, config, row, force_category=force_category))
+    return _planned(conn, config, _decide(conn, config, row, force_category=force_category,
+                                          prepared=prepared))
 
 
 def _dedup_key(decision: Decision, mail: ParsedMail) -> str | None:

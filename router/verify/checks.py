@@ -123,7 +123,10 @@ def check_dkim(resolver: Resolver, budget: Budget, raw: bytes) -> tuple[list[Aut
             result = "pass" if verifier.verify(idx=index, dnsfunc=lookup) else "fail"
         except (dkim.DnsTimeoutError, DnsTemporaryError):
             result = "temperror"
-        except dkim.DKIMException as exc:
+        except dkim.ValidationError as exc:  # body hash mismatch, expired, ...: RFC 8601 fail
+            result = "fail"
+            notes.append(f"DKIM signature of {domain or '?'}: {exc}")
+        except dkim.DKIMException as exc:  # unreadable signature or key
             result = "permerror"
             notes.append(f"DKIM signature of {domain or '?'}: {exc}")
         except Exception as exc:  # dkimpy on input it did not expect: not a pass
