@@ -5,6 +5,14 @@ there": each file is parsed and classified exactly as the daemon would,
 with orders and contact history read from the configured database
 (`--no-db`: none).  Files that cannot be read are reported on stderr and
 the others still classified; the exit status is then 2.
+
+Sender trust works as in the daemon: the believed `Authentication-Results:`
+is read from the file.  With `trust.verify` the router's own checks ask DNS
+(the configured resolver) now: DKIM, ARC and DMARC of the file as it is,
+SPF only where `--peer` names the client that handed it over (a file keeps
+no connection).  Offline, or with keys rotated since, they end in
+`temperror` or `fail` and the file is shown as `unauthenticated` with that
+reason.
 """
 
 from __future__ import annotations
@@ -27,6 +35,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                              "(default: unknown)")
     parser.add_argument("--recipient", metavar="ADDR", action="append", default=[],
                         help="SMTP envelope recipient (repeatable)")
+    parser.add_argument("--peer", metavar="IP", default=None,
+                        help="address of the SMTP client that handed it over, for the SPF "
+                             "check of trust.verify (default: none, SPF is not checked)")
+    parser.add_argument("--helo", metavar="NAME", default=None,
+                        help="that client's HELO/EHLO name (with --peer)")
     out = parser.add_argument_group("output")
     out.add_argument("--json", action="store_true",
                      help="one JSON object per line (with --explain, the explanation "
@@ -44,8 +57,11 @@ def run(args: argparse.Namespace) -> int:
     from router.decide.message import Envelope
     from router.decide.parse import parse_message
     from router.store import StoreError
+    from router.verify import authenticate
 
     config = load(args)
+    if args.peer is not None and not _is_ip(args.peer):
+        raise CommandError(f"--peer: '{args.peer}' is not an IP address", EXIT_USAGE)
     orders, history = _sources(config, args.no_db)
     envelope = Envelope(
         mail_from=_envelope_address(args.sender),
@@ -61,8 +77,11 @@ def run(args: argparse.Namespace) -> int:
             status = EXIT_USAGE
             continue
         try:
-            decision = classify(config, parse_message(raw), envelope,
-                                orders=orders, history=history, now=now)
+            mail = parse_message(raw)
+            verified = authenticate(config, raw, mail, envelope, peer=args.peer,
+                                    helo=args.helo)
+            decision = classify(config, mail, envelope, orders=orders, history=history,
+                                now=now, verified=verified)
         except StoreError as exc:
             raise CommandError(f"{name}: {exc}", EXIT_FAILURE) from None
         if args.json:
@@ -95,3 +114,13 @@ def _envelope_address(value: str | None) -> str | None:
     if value is None:
         return None
     return value.strip().removeprefix("<").removesuffix(">").strip()
+
+
+def _is_ip(value: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
