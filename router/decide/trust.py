@@ -84,6 +84,8 @@ class Verdict:
                 f"failed: {'; '.join(failed) or 'nothing was checked'}")
         if passed:
             text += "; no pass is aligned with the address and where it was found"
+        if not self.results and self.notes:
+            text += f" ({'; '.join(self.notes)})"
         return text + "."
 
     def evidence(self) -> tuple[Evidence, ...]:
@@ -162,11 +164,13 @@ def judge(trust: Trust, party: str, addresses: Sequence[tuple[str, str]],
     """The first of `addresses` that an aligned pass of a fitting method proves."""
     for source, address in addresses:
         domain = _domain(address)
-        fits = _ANY if trust.require == "spf_or_dkim" else _DMARC_FITS[source in
-                                                                       ENVELOPE_SOURCES]
+        if trust.require == "spf_or_dkim":
+            fits = _ANY
+        else:
+            fits = _DMARC_FITS[source in ENVELOPE_SOURCES]
         for result in results:
-            if result.result == "pass" and result.method in fits and aligned(result.domain,
-                                                                              domain):
+            if (result.result == "pass" and result.method in fits
+                    and aligned(result.domain, domain)):
                 return Verdict(party, True, address, tuple(addresses), result, tuple(results),
                                tuple(notes))
     return Verdict(party, False, None, tuple(addresses), None, tuple(results), tuple(notes))
