@@ -7,7 +7,8 @@ session's dnsmasq (see conftest), the mail signed and sealed by dkimpy.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from router.config.model import Config
@@ -191,3 +192,26 @@ def test_a_dead_resolver_is_a_temporary_error_within_the_budget(dead_resolver: s
     assert "spf=temperror:musterhandel.de" in results(verified)
     assert decision.category == "unauthenticated"
     assert "temperror" in decision.reason
+
+
+def test_a_batch_waits_for_a_dead_resolver_once(tmp_path: Path, dead_resolver: str) -> None:
+    """Four messages whose DNS never answers: checked side by side, not one after another."""
+    from router.act.templates import NoticeTemplates
+    from router.pipeline.claims import claim
+    from router.pipeline.runner import process_batch_safely
+    from router.store import open_engine, upgrade
+    from router.store.arrivals import store_received
+
+    cfg = config(dead_resolver)
+    engine = open_engine(f"sqlite:///{tmp_path / 'router.db'}")
+    upgrade(engine)
+    ids = [store_received(engine, message(message_id=f"<slow-{n}@musterhandel.de>"),
+                          mail_from="service@musterhandel.de", rcpt_tos=["csba-de2de@amazon.de"],
+                          channel="smtp", channel_ref="127.0.0.1", arrived_at=NOW,
+                          message_id=f"<slow-{n}@musterhandel.de>") for n in range(4)]
+    assert claim(engine, "w", datetime.now(UTC), timedelta(minutes=5), limit=10) == ids
+    started = time.monotonic()
+    states = process_batch_safely(engine, cfg, ids, "w", NoticeTemplates.from_config(cfg))
+    assert time.monotonic() - started < 2 * BUDGET_SECONDS  # one after another: 4 budgets
+    assert set(states.values()) == {"held"}
+    engine.dispose()
