@@ -47,7 +47,11 @@ class AuthResult:
     via: str
 
     def __str__(self) -> str:
-        return f"{self.method}={self.result} for {self.domain or '?'} ({self.via})"
+        return f"{self.said()} ({self.via})"
+
+    def said(self) -> str:
+        """`method=result for domain`, without who says so."""
+        return f"{self.method}={self.result}" + (f" for {self.domain}" if self.domain else "")
 
 
 @dataclass(frozen=True)

@@ -77,11 +77,10 @@ class Verdict:
         named = ", ".join(f"{a} ({s})" for s, a in self.addresses)
         if self.authenticated:
             return f"{self.address} of the {self.party} is authenticated: {self.proof}."
-        passed = [str(r) for r in self.results if r.result == "pass"]
-        failed = [str(r) for r in self.results if r.result != "pass"]
+        passed = _by_source([r for r in self.results if r.result == "pass"])
+        failed = _by_source([r for r in self.results if r.result != "pass"])
         text = (f"The mail does not prove it comes from the {self.party} ({named}): "
-                f"passed: {'; '.join(passed) or 'nothing'}; "
-                f"failed: {'; '.join(failed) or 'nothing was checked'}")
+                f"passed: {passed or 'nothing'}; failed: {failed or 'nothing was checked'}")
         if passed:
             text += "; no pass is aligned with the address and where it was found"
         if not self.results and self.notes:
@@ -97,6 +96,14 @@ class Verdict:
                    else "no address of the " + self.party + " is proven")
         found.append(Evidence("trust-verdict", verdict, self.party))
         return tuple(found)
+
+
+def _by_source(results: Sequence[AuthResult]) -> str:
+    """`spf=fail for a.com, dmarc=fail for b.de (who says so); ...`, grouped by who says so."""
+    groups: dict[str, list[str]] = {}
+    for result in results:
+        groups.setdefault(result.via, []).append(result.said())
+    return "; ".join(f"{', '.join(said)} ({via})" for via, said in groups.items())
 
 
 # --------------------------------------------------------------------------
