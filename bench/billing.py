@@ -36,6 +36,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ from router.account.months import Month
 from router.config import load_config
 from router.orders import import_report
 from router.orders.order_rows import OrderRows
-from router.store import contacts, open_engine, received, upgrade
+from router.store import contacts, open_engine, performance, received, upgrade
 
 MONTH = Month(2026, 10)
 WINDOW = [MONTH.plus(-3), MONTH.plus(-2), MONTH.plus(-1)]
@@ -261,16 +262,29 @@ def config_text(sellers: list[SellerPlan], url: str, folder: Path) -> str:
                             for a, b in s.periods)
         lines.append(f"  - {{id: {s.id}, region: {s.region}, addresses: "
                      f"[{s.id.lower()}@example.com], enrollment: [{periods}]}}")
+    # Rewards and two versions in play: amazon.de with (illustrative) VTR
+    # rewards; amazon.com's 2021 rewards version and the 2026 program (free
+    # under 30 orders, found by counting distinct orders) from the billed
+    # month on, whose 90-day trial applies to sellers enrolled since.
     lines += [
         "billing:", f"  trial_days: {TRIAL_DAYS}", "  fees:",
         "    amazon.de:", "      currency: EUR",
         '      tiers: [{cpu_at_most: 0.05, fee: "0.09"}, {cpu_at_most: 0.15, fee: "0.41"},'
         ' {cpu_at_most: 0.30, fee: "1.09"}, {cpu_at_most: null, fee: "2.55"}]',
         '      low_volume: {max_units: 30, fee: "0.41"}',
-        "    amazon.com:", "      currency: USD",
-        '      tiers: [{cpu_at_most: 0.05, fee: "0.10"}, {cpu_at_most: 0.15, fee: "0.25"},'
+        '      rewards: {vtr_at_least: 0.95, discounts: ["50", "30", "20", "10"]}',
+        "    amazon.com:",
+        "      - from: 2021-11-01", "        currency: USD",
+        '        tiers: [{cpu_at_most: 0.05, fee: "0.10"}, {cpu_at_most: 0.15, fee: "0.25"},'
         ' {cpu_at_most: 0.30, fee: "0.50"}, {cpu_at_most: null, fee: "0.70"}]',
-        '      low_volume: {max_units: 30, fee: "0.25"}',
+        '        low_volume: {max_units: 30, fee: "0.25"}',
+        '        rewards: {vtr_at_least: 0.95, aprl_at_least: 0.95,'
+        ' discounts: ["100", "50", "30", "15"]}',
+        f"      - from: {MONTH.first_day}", "        currency: USD", "        trial_days: 90",
+        '        tiers: [{cpu_below: 0.03, fee: "0.00"}, {cpu_at_most: 0.05, fee: "0.10"},'
+        ' {cpu_at_most: 0.15, fee: "0.25"}, {cpu_at_most: 0.30, fee: "0.50"},'
+        ' {cpu_at_most: null, fee: "0.70"}]',
+        '        low_volume: {orders_below: 30, fee: "0.00"}',
     ]
     return "\n".join(lines) + "\n"
 
@@ -301,6 +315,21 @@ def load(engine: Engine, sellers: list[SellerPlan], args: argparse.Namespace,
     began = time.perf_counter()
     n = bulk_contacts(engine, sellers, args.contacts, [*WINDOW, MONTH])
     print(f"  contacts      {n:>11,} rows   bulk insert   {time.perf_counter() - began:6.1f} s")
+    n = bulk_figures(engine, sellers, WINDOW[-1])
+    print(f"  figures       {n:>11,} rows   (VTR of {WINDOW[-1]}, every second seller)")
+
+
+def bulk_figures(engine: Engine, sellers: list[SellerPlan], month: Month) -> int:
+    """Performance figures for the window's last month: rewards are decided for real."""
+    rng = random.Random(5)
+    rows = [{"seller_id": s.id, "month": str(month),
+             "valid_tracking_rate": Decimal(rng.choice(["0.93", "0.95", "0.99"])),
+             "prepaid_return_label_rate": rng.choice([None, Decimal("0.96")]),
+             "source_file": "bench", "imported_at": datetime.now(UTC)}
+            for s in sellers[::2]]
+    with engine.begin() as conn:
+        conn.execute(performance.insert(), rows)
+    return len(rows)
 
 
 def measure(engine: Engine, url: str, sellers: list[SellerPlan], folder: Path) -> None:
@@ -345,9 +374,9 @@ def check(bills: list[Any], sellers: list[SellerPlan]) -> None:
 
 
 def summarise(bills: list[Any]) -> None:
-    from decimal import Decimal
-
     tiers = Counter((b.currency, b.fee_per_unit) for b in bills)
+    bases = Counter(b.fee_basis for b in bills)
+    print("  fee set by: " + ", ".join(f"{k} {n}" for k, n in sorted(bases.items())))
     totals: Counter[str] = Counter()
     for b in bills:
         totals[b.currency] += Decimal(b.fee)  # type: ignore[assignment]

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pythonjsonlogger.json import JsonFormatter
 
+from router.terminal import clean, clean_block
+
 LEVELS = ("debug", "info", "warning", "error")
 
 
@@ -22,12 +24,15 @@ class _TextFormatter(logging.Formatter):
     _skip = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
     def format(self, record: logging.LogRecord) -> str:
+        # Values come from mail (Message-IDs, errors quoting it): one clean
+        # line each, so no sender writes to the terminal or forges a line.
         text = f"{record.levelname.lower()}: {record.getMessage()}"
         extras = {k: v for k, v in vars(record).items() if k not in self._skip}
         if extras:
             text += " " + " ".join(f"{k}={v}" for k, v in extras.items())
+        text = clean(text)
         if record.exc_info and record.levelno <= logging.DEBUG:
-            text += "\n" + self.formatException(record.exc_info)
+            text += "\n" + clean_block(self.formatException(record.exc_info))
         return text
 
 

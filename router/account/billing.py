@@ -28,17 +28,20 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
+from router.account.fees import Figures, WindowFacts, exact_text, round_money, unit_fee
 from router.account.months import Month
 from router.config.model import Config, FeeSchedule, Period, Seller
 
-CENT = Decimal("0.01")
 CPU_PLACES = Decimal("0.000001")
 
-#: The contract's field order of a bill (`billing --format json|csv`).
+#: The contract's field order of a bill (`billing --format json|csv`);
+#: `fee_basis` is an addition: the rule that set the fee (`trial`, `low_volume`,
+#: `reward`, `tier`), so a seller can see why.
 FIELDS = (
     "seller_id", "month", "marketplace", "currency", "cpu_window", "window_units",
     "window_contacts", "cpu", "fee_per_unit", "covered_units", "billable_units",
-    "contacts", "fee",
+    "contacts", "fee", "schedule_from", "vtr", "discount_percent", "low_volume",
+    "fee_basis",
 )
 
 
@@ -51,12 +54,17 @@ class Activity:
     """One seller's raw figures as the database sums them.
 
     ``units_by_day``: quantity of Merchant + Shipped lines per UTC purchase
-    day, enrollment not yet applied.  ``contacts_by_month``: contacts
-    logged per UTC month of arrival.  Days and months absent count 0.
+    day, enrollment not yet applied; ``orders_by_day``: distinct orders among
+    those lines (an order has one purchase date, so days add up exactly).
+    ``contacts_by_month``: contacts logged per UTC month of arrival.
+    ``figures``: the performance figures imported per month.  Days and
+    months absent count 0 (figures: none).
     """
 
     units_by_day: Mapping[date, int] = field(default_factory=dict)
     contacts_by_month: Mapping[Month, int] = field(default_factory=dict)
+    orders_by_day: Mapping[date, int] = field(default_factory=dict)
+    figures: Mapping[Month, Figures] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -149,6 +157,11 @@ class Bill:
     billable_units: int
     contacts: int
     fee: str
+    schedule_from: str | None = None  # `from` of the version used; None: undated
+    vtr: str | None = None  # the window's last month, 6 places; None: not imported
+    discount_percent: str | None = None  # None: no reward applied
+    low_volume: bool = False  # the low-volume rule set the fee per unit
+    fee_basis: str = "tier"  # trial, low_volume, reward or tier
 
     def to_json(self) -> dict[str, Any]:
         """The contract's object, keys in the contract's order."""
@@ -188,20 +201,6 @@ def rounded_cpu(cpu: Fraction | None) -> Decimal | None:
     return (Decimal(millionths) / 10**6).quantize(CPU_PLACES)
 
 
-def fee_per_unit(schedule: FeeSchedule, cpu: Fraction | None, window_units: int) -> Decimal:
-    """The tier fee for the exact CPU, with the low-volume rules applied."""
-    low = schedule.low_volume
-    if cpu is None:
-        return low.fee if low is not None else schedule.tiers[0].fee
-    tier_fee = next(
-        (t.fee for t in schedule.tiers if t.admits(cpu)),
-        schedule.tiers[-1].fee,  # unreachable with a valid config: the last tier is unbounded
-    )
-    if low is not None and low.max_units is not None and window_units <= low.max_units:
-        return min(tier_fee, low.fee)
-    return tier_fee
-
-
 def compute_bill(terms: Terms, month: Month, activity: Activity) -> Bill:
     """The month's bill for one seller, from its terms and raw figures."""
     window = cpu_window(month, terms.window_months)
@@ -210,21 +209,32 @@ def compute_bill(terms: Terms, month: Month, activity: Activity) -> Bill:
     window_contacts = sum(activity.contacts_by_month.get(m, 0) for m in window)
     cpu = exact_cpu(window_contacts, window_units)
     schedule = terms.schedule_for(month)
-    per_unit = fee_per_unit(schedule, cpu, window_units)
+    figures = activity.figures.get(window[-1])
+    facts = WindowFacts(cpu, window_units, covered_units(cov, activity.orders_by_day, window),
+                        figures)
+    per_unit = unit_fee(schedule, facts)
     billable = billable_units(cov, days, month)
+    covered = covered_units(cov, days, [month])
     rounded = rounded_cpu(cpu)
+    currency = schedule.currency
     return Bill(
         seller_id=terms.seller_id,
         month=str(month),
         marketplace=terms.marketplace,
-        currency=schedule.currency,
+        currency=currency,
         cpu_window=f"{window[0]}..{window[-1]}",
         window_units=window_units,
         window_contacts=window_contacts,
         cpu=None if rounded is None else str(rounded),
-        fee_per_unit=str(per_unit.quantize(CENT)),
-        covered_units=covered_units(cov, days, [month]),
+        fee_per_unit=exact_text(per_unit.amount, currency),
+        covered_units=covered,
         billable_units=billable,
         contacts=activity.contacts_by_month.get(month, 0),
-        fee=str((per_unit * billable).quantize(CENT, rounding=ROUND_HALF_UP)),
+        fee=str(round_money(per_unit.amount * billable, currency)),
+        schedule_from=None if schedule.valid_from is None else schedule.valid_from.isoformat(),
+        vtr=None if figures is None else str(figures.vtr.quantize(CPU_PLACES, ROUND_HALF_UP)),
+        discount_percent=None if per_unit.discount_percent is None
+        else str(per_unit.discount_percent),
+        low_volume=per_unit.low_volume,
+        fee_basis="trial" if covered and not billable else per_unit.basis,
     )

@@ -16,15 +16,17 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from router.account.billing import Activity, Bill, Terms, compute_bill, cpu_window
+from router.account.fees import Figures
 from router.account.months import Month
 from router.config.model import Config, Seller
-from router.store import contacts, orders
+from router.store import contacts, orders, performance
 
 #: The only lines that can be covered (enrollment is applied in billing).
 MERCHANT, SHIPPED = "Merchant", "Shipped"
@@ -53,8 +55,8 @@ def utc_month(column: Any, dialect: sa.Dialect) -> sa.ColumnElement[Any]:
 
 
 def activity(conn: Connection, first: Month, last: Month,
-             seller_ids: Sequence[str]) -> dict[str, Activity]:
-    """Units per UTC day and contacts per UTC month, months ``first..last``.
+             seller_ids: Sequence[str], *, orders_counted: bool = True) -> dict[str, Activity]:
+    """Units and orders per UTC day, contacts and figures per month, ``first..last``.
 
     Sellers without rows are absent from the result.  The ids go to the
     database in chunks: SQLite then walks the (seller_id, purchase_date)
@@ -63,17 +65,21 @@ def activity(conn: Connection, first: Month, last: Month,
     """
     found: dict[str, Activity] = {}
     for at in range(0, len(seller_ids), IDS_PER_QUERY):
-        found.update(_activity(conn, first, last, seller_ids[at:at + IDS_PER_QUERY]))
+        found.update(_activity(conn, first, last, seller_ids[at:at + IDS_PER_QUERY],
+                               orders_counted))
     return found
 
 
 def _activity(conn: Connection, first: Month, last: Month,
-              seller_ids: Sequence[str]) -> dict[str, Activity]:
+              seller_ids: Sequence[str], orders_counted: bool) -> dict[str, Activity]:
     since, until = first.start, last.plus(1).start
     dialect = conn.dialect
     day = utc_day(orders.c.purchase_date, dialect).label("day")
     units = (
-        sa.select(orders.c.seller_id, day, sa.func.sum(orders.c.quantity))
+        sa.select(orders.c.seller_id, day, sa.func.sum(orders.c.quantity),
+                  # Distinct orders cost a sort per group: only where a schedule asks.
+                  sa.func.count(sa.distinct(orders.c.amazon_order_id)) if orders_counted
+                  else sa.literal_column("0"))
         .where(orders.c.fulfillment_channel == MERCHANT, orders.c.order_status == SHIPPED,
                orders.c.purchase_date >= since, orders.c.purchase_date < until,
                orders.c.seller_id.in_(seller_ids))
@@ -86,14 +92,34 @@ def _activity(conn: Connection, first: Month, last: Month,
         .where(contacts.c.seller_id.in_(seller_ids))
         .group_by(contacts.c.seller_id, month)
     )
+    figures = (
+        sa.select(performance.c.seller_id, performance.c.month,
+                  performance.c.valid_tracking_rate, performance.c.prepaid_return_label_rate)
+        .where(performance.c.seller_id.in_(seller_ids),
+               performance.c.month >= str(first), performance.c.month <= str(last))
+    )
     by_day: dict[str, dict[date, int]] = {}
-    for seller_id, day_value, total in conn.execute(units):
-        by_day.setdefault(seller_id, {})[_as_date(day_value)] = int(total)
+    orders_by_day: dict[str, dict[date, int]] = {}
+    for seller_id, day_value, total, distinct_orders in conn.execute(units):
+        day_date = _as_date(day_value)
+        by_day.setdefault(seller_id, {})[day_date] = int(total)
+        orders_by_day.setdefault(seller_id, {})[day_date] = int(distinct_orders)
     by_month: dict[str, dict[Month, int]] = {}
     for seller_id, month_text, count in conn.execute(counts):
         by_month.setdefault(seller_id, {})[Month.parse(month_text)] = int(count)
-    return {s: Activity(by_day.get(s, {}), by_month.get(s, {}))
-            for s in by_day.keys() | by_month.keys()}
+    by_figures: dict[str, dict[Month, Figures]] = {}
+    for seller_id, month_text, vtr, aprl in conn.execute(figures):
+        by_figures.setdefault(seller_id, {})[Month.parse(month_text)] = Figures(
+            Decimal(vtr), None if aprl is None else Decimal(aprl))
+    return {s: Activity(by_day.get(s, {}), by_month.get(s, {}), orders_by_day.get(s, {}),
+                        by_figures.get(s, {}))
+            for s in by_day.keys() | by_month.keys() | by_figures.keys()}
+
+
+def counts_orders(config: Config) -> bool:
+    """Whether any schedule's low-volume rule counts distinct orders (`orders_below`)."""
+    return any(v.low_volume is not None and v.low_volume.orders_below is not None
+               for versions in config.billing.fees.values() for v in versions)
 
 
 def monthly_bills(engine: Engine, config: Config, month: Month,
@@ -103,7 +129,8 @@ def monthly_bills(engine: Engine, config: Config, month: Month,
     terms = [Terms.of(config, s) for s in chosen]  # config problems before any query
     window = cpu_window(month, config.billing.cpu_window_months)
     with _snapshot(engine) as conn:
-        found = activity(conn, window[0], month, [s.id for s in chosen])
+        found = activity(conn, window[0], month, [s.id for s in chosen],
+                         orders_counted=counts_orders(config))
     return [compute_bill(t, month, found.get(t.seller_id, Activity())) for t in terms]
 
 
@@ -114,7 +141,7 @@ def seller_history(engine: Engine, config: Config, seller: Seller,
     shown = [last.plus(-n) for n in range(months - 1, -1, -1)]
     first = shown[0].plus(-config.billing.cpu_window_months)
     with _snapshot(engine) as conn:
-        found = activity(conn, first, last, [seller.id])
+        found = activity(conn, first, last, [seller.id], orders_counted=counts_orders(config))
     return terms, shown, found.get(seller.id, Activity())
 
 

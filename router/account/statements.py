@@ -35,6 +35,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr
@@ -179,9 +180,10 @@ class StatementTemplates:
 
 @dataclass(frozen=True)
 class TierView:
-    cpu_at_most: str | None
+    cpu_at_most: str | None  # the tier's bound, whichever key gives it; None: unbounded
     fee: str
     current: bool
+    below: bool = False  # the bound is exclusive (`cpu_below`)
 
 
 def statement_variables(config: Config, seller: Seller, bill: Bill,
@@ -210,11 +212,16 @@ def statement_variables(config: Config, seller: Seller, bill: Bill,
         "last_day": month.plus(1).first_day - timedelta(days=1),
         "trial_units": bill.covered_units - bill.billable_units,
         "tiers": [TierView(None if t.bound is None else str(t.bound), str(t.fee),
-                           i == current) for i, t in enumerate(schedule.tiers)],
+                           i == current, t.cpu_below is not None)
+                  for i, t in enumerate(schedule.tiers)],
         "low_volume": None if low is None else {
-            "max_units": low.max_units, "fee": str(low.fee),
-            "applies": cpu is None or (low.max_units is not None
-                                       and bill.window_units <= low.max_units)},
+            "max_units": low.max_units, "orders_below": low.orders_below, "fee": str(low.fee),
+            # In play: the cap holds the fee, or could (few units), or no CPU.
+            "applies": cpu is None or bill.low_volume or (
+                low.max_units is not None and bill.window_units <= low.max_units)},
+        "reward": None if bill.discount_percent is None or bill.vtr is None else {
+            "month": bill.cpu_window.rsplit("..", 1)[-1],
+            "vtr_percent": format((Decimal(bill.vtr) * 100).normalize(), "f")},
         "chart_name": chart_name,
         "language": statement_language(config, seller),
     }
@@ -239,12 +246,12 @@ class Statement:
     raw: bytes
 
 
-def render_chart(terms: Terms, months: Sequence[Month], activity: Any, seller_id: str) -> bytes:
+def render_chart(terms: Terms, months: Sequence[Month], activity: Any) -> bytes:
     """The CPU chart of `router.account.chart` as PNG bytes (no file)."""
-    from router.account.chart import chart_points, draw_chart
+    from router.account.chart import chart_data, draw_chart
 
     out = io.BytesIO()
-    draw_chart(chart_points(terms, months, activity), terms.schedule, seller_id, out)
+    draw_chart(chart_data(terms, months, activity), out)
     return out.getvalue()
 
 
@@ -362,11 +369,12 @@ def send_month(engine: Engine, config: Config, month: Month, *, now: datetime,
 
     Each seller is its own transaction: a crash or a failing seller leaves
     the others sent, and the next run sends the rest.  ``dry_run`` composes
-    and reports but writes nothing.
+    and reports but writes nothing; it applies the real run's checks, so a
+    preview never shows what the real run would refuse.
     """
     from router.account.figures import monthly_bills, seller_history
 
-    if not dry_run and not has_ended(month, now):
+    if not has_ended(month, now):
         raise StatementError(f"{month} has not ended yet (UTC); its statement is sent once, "
                              "after the month")
     chosen = list(config.sellers if sellers is None else sellers)
@@ -397,7 +405,7 @@ def send_month(engine: Engine, config: Config, month: Month, *, now: datetime,
             try:
                 terms, shown, activity = seller_history(engine, config, seller, month,
                                                         CHART_MONTHS)
-                png = render_chart(terms, shown, activity, seller.id)
+                png = render_chart(terms, shown, activity)
                 statement = compose_statement(config, seller, bills[seller.id], png, now=now,
                                               templates=templates)
             except (BillingError, StatementError) as exc:

@@ -56,7 +56,9 @@ MAX_SUBJECT_CHARS = 300
 
 _SAFE_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _MSGID = re.compile(r"<[^<>\s]+>")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+# C0 and C1 controls, line and paragraph separators and bidi overrides:
+# nothing from the original may break a header line or reorder its text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
 _LINE_END = re.compile(rb"\r?\n")
 _MBOX_FROM = re.compile(rb"From (?![ \t]*:)[^\n]*\n")
 

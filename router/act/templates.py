@@ -26,6 +26,7 @@ from typing import Any
 import jinja2
 
 import router
+from router.act.wording import category_words
 from router.config.model import Config
 
 log = logging.getLogger("router.act.templates")
@@ -45,7 +46,9 @@ NOTICE_DIR = "notices"
 _SUBJECT_LINE = re.compile(r"\ASubject:[ \t]*(?P<subject>[^\n]*)\n(?:[ \t]*\n)?")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+# C0 and C1 controls, line and paragraph separators, bidi overrides: none
+# may reach a header (or turn a subject around on the seller's screen).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
 
 
 class TemplateSetupError(Exception):
@@ -168,7 +171,8 @@ class NoticeTemplates:
         """Render the notice for `category` in `language` (or its fallback)."""
         name = self.choose(category, language)
         try:
-            return self._render(self._env, name, variables, overridden=self._is_overridden(name))
+            return self._render(self._env, name, category, variables,
+                                overridden=self._is_overridden(name))
         except (jinja2.TemplateError, ValueError) as exc:
             if self._env is self._packaged:
                 raise TemplateSetupError(f"packaged template {name}: {exc}") from exc
@@ -177,15 +181,19 @@ class NoticeTemplates:
                         name, exc, packaged_name,
                         extra={"template": name, "category": category, "language": language})
         try:
-            return self._render(self._packaged, packaged_name, variables, overridden=False)
+            return self._render(self._packaged, packaged_name, category, variables,
+                                overridden=False)
         except (jinja2.TemplateError, ValueError) as exc:
             raise TemplateSetupError(f"packaged template {packaged_name}: {exc}") from exc
 
-    def _render(self, env: jinja2.Environment, name: str, variables: Mapping[str, Any],
-                *, overridden: bool) -> RenderedNotice:
-        text = env.get_template(name).render(**variables)
-        subject, body = split_subject(text, name)
+    def _render(self, env: jinja2.Environment, name: str, category: str,
+                variables: Mapping[str, Any], *, overridden: bool) -> RenderedNotice:
+        # The category's words in the language of the file actually used
+        # (an Italian seller on the English fallback reads English words).
         language = name.rsplit(".", 3)[-3]
+        text = env.get_template(name).render(
+            {**variables, "category_label": category_words(category, language)})
+        subject, body = split_subject(text, name)
         return RenderedNotice(subject=subject, body=body, template=name,
                               language=language, overridden=overridden)
 

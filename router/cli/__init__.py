@@ -22,8 +22,11 @@ from router.cli import (
     held_cmd,
     ingest_cmd,
     orders_cmd,
+    performance_cmd,
     queue_cmd,
+    release_cmd,
     serve_cmd,
+    show_cmd,
 )
 from router.cli.common import EXIT_FAILURE, EXIT_USAGE, CommandError
 from router.config import ConfigError
@@ -39,9 +42,12 @@ COMMANDS = (
     classify_cmd,
     queue_cmd,
     held_cmd,
+    show_cmd,
+    release_cmd,
     billing_cmd,
     contacts_cmd,
     ingest_cmd,
+    performance_cmd,
 )
 
 

@@ -1,7 +1,7 @@
 """`billing`: each seller's CPU and CSBA fee for a month, and the CPU chart.
 
     csba-router billing --month YYYY-MM [--seller ID] [--format table|json|csv]
-    csba-router billing chart --seller ID [--months N] [--until YYYY-MM] --out FILE.png
+    csba-router billing chart --seller ID [--months N] [--until YYYY-MM] --out FILE.png|FILE.svg
     csba-router billing send --month YYYY-MM [--seller ID] [--dry-run]
 
 `billing` takes its options directly and `chart` / `send` as optional
@@ -46,16 +46,20 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                         help="the billed calendar month (UTC)")
     parser.add_argument("--seller", metavar="ID", help="one seller (default: all configured)")
     parser.add_argument("--format", choices=FORMATS, default="table")
+    parser.add_argument("--fees", type=Path, metavar="FILE",
+                        help="what-if: bill with the fee schedules of FILE (a config, or a YAML "
+                             "file holding only fees:); nothing is stored or sent")
     parser.set_defaults(run=run_bills)
     bsub = parser.add_subparsers(dest="billing_command", metavar="ACTION")
     chart = add_command(bsub, common, "chart",
-                        "draw a seller's monthly CPU against the fee tiers as a PNG")
+                        "draw a seller's monthly CPU against the fee tiers (PNG or SVG)")
     chart.add_argument("--seller", required=True, metavar="ID", dest="chart_seller")
     chart.add_argument("--months", type=_count, default=12, metavar="N",
                        help="how many months, ending with --until (default: 12)")
     chart.add_argument("--until", type=month_arg, metavar="YYYY-MM",
                        help="the last month shown (default: the current month, UTC)")
-    chart.add_argument("--out", required=True, type=Path, metavar="FILE.png")
+    chart.add_argument("--out", required=True, type=Path, metavar="FILE.png|FILE.svg",
+                       help="where to write the chart; .png or .svg says which")
     chart.set_defaults(run=run_chart)
     send = add_command(bsub, common, "send",
                        "queue the month's statements to the sellers (once per seller and month)")
@@ -101,6 +105,8 @@ def run_bills(args: argparse.Namespace) -> int:
         raise CommandError("billing: --month YYYY-MM is required "
                            "(or use `billing chart --seller ID --out FILE.png`)", EXIT_USAGE)
     config = load(args)
+    if args.fees is not None:
+        config = with_fees(config, args.fees)
     sellers = [find_seller(config, args.seller)] if args.seller else None
     engine = open_store(config)
     try:
@@ -118,19 +124,32 @@ def run_bills(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def with_fees(config: Config, path: Path) -> Config:
+    """The config with the schedules of FILE, marketplace by marketplace (what-if)."""
+    from router.config.loader import load_fees
+
+    if not path.is_file():
+        raise CommandError(f"--fees: no such file: {path}", EXIT_USAGE)
+    fees = {**config.billing.fees, **load_fees(path)}  # a ConfigError is exit 2
+    return config.model_copy(update={"billing": config.billing.model_copy(
+        update={"fees": fees})})
+
+
 def run_chart(args: argparse.Namespace) -> int:
     from router.account import BillingError
-    from router.account.chart import chart_points, draw_chart
+    from router.account.chart import chart_data, draw_chart
     from router.account.figures import seller_history
     from router.account.months import Month
     from router.store import utcnow
 
+    out: Path = args.out
+    fmt = chart_format(out)
     config = load(args)
     seller = find_seller(config, args.chart_seller)
-    out: Path = args.out
     if not out.parent.is_dir():
         raise CommandError(f"no such folder for --out: {out.parent}", EXIT_USAGE)
-    last = args.until or Month.of(utcnow())
+    running = Month.of(utcnow())
+    last = args.until or running
     engine = open_store(config)
     try:
         terms, months, activity = seller_history(engine, config, seller, last, args.months)
@@ -139,11 +158,23 @@ def run_chart(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     try:
-        draw_chart(chart_points(terms, months, activity), terms.schedule, seller.id, out)
+        draw_chart(chart_data(terms, months, activity), out, running=running, fmt=fmt)
     except OSError as exc:
         raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
     print(f"{out}: CPU of {seller.id}, {months[0]}..{months[-1]}")
     return EXIT_OK
+
+
+def chart_format(out: Path) -> Any:
+    """`png` or `svg` from the --out file's suffix; anything else is a usage error."""
+    from router.account.chart import FORMATS
+
+    suffix = out.suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise CommandError(
+            f"--out {out}: cannot tell the format from {out.suffix or 'no suffix'!r}; "
+            "name a .png or .svg file", EXIT_USAGE)
+    return suffix
 
 
 def run_send(args: argparse.Namespace) -> int:
@@ -194,24 +225,29 @@ def _describe(outcome: Any, month: Any) -> str:
 
 def print_bills_table(bills: Sequence[Any]) -> None:
     """Aligned columns, then one total line per currency."""
-    headers = ["SELLER", "MONTH", "MARKETPLACE", "CPU WINDOW", "W-UNITS", "W-CONTACTS",
-               "CPU", "FEE/UNIT", "UNITS", "BILLABLE", "CONTACTS", "FEE"]
-    rows = [[b.seller_id, b.month, b.marketplace, b.cpu_window, str(b.window_units),
-             str(b.window_contacts), b.cpu or "-", f"{b.fee_per_unit} {b.currency}",
+    from router.account.fees import round_money
+
+    headers = ["SELLER", "MONTH", "MARKETPLACE", "SCHEDULE", "CPU WINDOW", "W-UNITS",
+               "W-CONTACTS", "CPU", "VTR", "DISCOUNT", "FEE/UNIT", "SET BY", "UNITS",
+               "BILLABLE", "CONTACTS", "FEE"]
+    rows = [[b.seller_id, b.month, b.marketplace, b.schedule_from or "-", b.cpu_window,
+             str(b.window_units), str(b.window_contacts), b.cpu or "-", b.vtr or "-",
+             f"{b.discount_percent} %" if b.discount_percent is not None else "-",
+             f"{b.fee_per_unit} {b.currency}", b.fee_basis.replace("_", " "),
              str(b.covered_units), str(b.billable_units), str(b.contacts),
              f"{b.fee} {b.currency}"] for b in bills]
     totals: dict[str, list[Any]] = {}
     for b in bills:
-        t = totals.setdefault(b.currency, [0, 0, 0, 0, Decimal("0.00")])
+        t = totals.setdefault(b.currency, [0, 0, 0, 0, Decimal(0)])
         t[0] += 1
         t[1] += b.covered_units
         t[2] += b.billable_units
         t[3] += b.contacts
         t[4] += Decimal(b.fee)
-    footer = [[f"TOTAL {cur}", f"{n} seller" + ("s" if n != 1 else ""), "", "", "", "", "", "",
-               str(units), str(billable), str(contacts), f"{fee} {cur}"]
+    footer = [[f"TOTAL {cur}", f"{n} seller" + ("s" if n != 1 else ""), *[""] * 10,
+               str(units), str(billable), str(contacts), f"{round_money(fee, cur)} {cur}"]
               for cur, (n, units, billable, contacts, fee) in sorted(totals.items())]
-    print_table(headers, rows, footer, right={4, 5, 6, 7, 8, 9, 10, 11})
+    print_table(headers, rows, footer, right={5, 6, 7, 8, 9, 10, 12, 13, 14, 15})
 
 
 def print_table(headers: list[str], rows: list[list[str]], footer: list[list[str]],

@@ -3,16 +3,19 @@
 For admins trying a config and for operators asking "why did this go
 there": each file is parsed and classified exactly as the daemon would,
 with orders and contact history read from the configured database
-(`--no-db`: none).  Files that cannot be read are reported on stderr and
-the others still classified; the exit status is then 2.
+(`--no-db`: none).  It reads the inputs `ingest` reads, with the same
+reader (`router.intake.archive`): `.eml` files, mbox files, Maildir folders
+and folders of them; what is not mail (a plain-text file, a folder without
+any message, a missing path) is refused with the same line on stderr as
+`ingest` prints, the rest still classified, and the exit status is then 2.
 
 Sender trust works as in the daemon: the believed `Authentication-Results:`
-is read from the file.  With `trust.verify` the router's own checks ask DNS
-(the configured resolver) now: DKIM, ARC and DMARC of the file as it is,
-SPF only where `--peer` names the client that handed it over (a file keeps
-no connection).  Offline, or with keys rotated since, they end in
-`temperror` or `fail` and the file is shown as `unauthenticated` with that
-reason.
+is read from the message.  With `trust.verify` the router's own checks ask
+DNS (the configured resolver) now: DKIM, ARC and DMARC of the message as it
+is, SPF only where `--peer` names the client that handed it over (a file
+keeps no connection).  Offline, or with keys rotated since, they end in
+`temperror` or `fail` and the message is shown as `unauthenticated` with
+that reason.
 """
 
 from __future__ import annotations
@@ -20,16 +23,24 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from router.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandError, add_command, load
+from router.cli.common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandError,
+    add_command,
+    load,
+    report_unreadable,
+)
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     parser = add_command(sub, common, "classify",
                          "decide each message without sending or storing anything")
-    parser.add_argument("files", nargs="+", metavar="FILE", help="message files (.eml)")
+    parser.add_argument("files", nargs="+", metavar="FILE",
+                        help=".eml file, mbox file, Maildir folder or folder (read recursively)")
     parser.add_argument("--sender", metavar="ADDR", default=None,
                         help="SMTP envelope sender; '' is the null sender <> "
                              "(default: unknown)")
@@ -56,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from router.decide.explain import explain
     from router.decide.message import Envelope
     from router.decide.parse import parse_message
+    from router.intake.archive import Unreadable, read_archives
     from router.store import StoreError
     from router.verify import authenticate
 
@@ -69,16 +81,15 @@ def run(args: argparse.Namespace) -> int:
     )
     now = datetime.now(UTC)
     status = EXIT_OK
-    for name in args.files:
-        try:
-            raw = Path(name).read_bytes()
-        except OSError as exc:
-            print(f"{name}: {exc.strerror or exc}", file=sys.stderr)
+    for item in read_archives(args.files):
+        if isinstance(item, Unreadable):
+            report_unreadable(item)
             status = EXIT_USAGE
             continue
+        name = item.ref
         try:
-            mail = parse_message(raw)
-            verified = authenticate(config, raw, mail, envelope, peer=args.peer,
+            mail = parse_message(item.raw)
+            verified = authenticate(config, item.raw, mail, envelope, peer=args.peer,
                                     helo=args.helo)
             decision = classify(config, mail, envelope, orders=orders, history=history,
                                 now=now, verified=verified)

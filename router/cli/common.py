@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
 from router.config import Config, ConfigError, config_path, load_config
 from router.config.errors import Problem
 from router.config.loader import DEFAULT_PATH, ENV_VAR
+from router.terminal import clean
+
+if TYPE_CHECKING:
+    from router.intake.archive import Unreadable
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -51,3 +56,8 @@ def open_store(config: Config, migrate: bool = True) -> Engine:
 def add_command(sub: Any, common: argparse.ArgumentParser, name: str,
                 help_text: str) -> argparse.ArgumentParser:
     return sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+
+
+def report_unreadable(item: Unreadable) -> None:
+    """`PATH: reason` on stderr: an input `classify` and `ingest` both refuse, said alike."""
+    print(clean(f"{item.ref}: {item.reason}"), file=sys.stderr, flush=True)

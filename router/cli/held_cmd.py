@@ -1,36 +1,30 @@
-"""`held`, `release ID [--as CATEGORY]`, `failed`: the review lists.
+"""`held`, `failed`, `failed retry`: the review lists.
 
 Held mail waits for a person (unknown senders, unknown orders, notice
 limits); failed mail broke the pipeline three times.  Both stay in the
-database with their reasons until an operator acts on them here.
+database with their reasons until an operator acts on them (`release`,
+`failed retry`).  Everything shown comes from mail, so the table passes
+through `router.terminal` and JSON escapes what a terminal would obey.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from typing import Any
 
 import sqlalchemy as sa
 
-from router.categories import BUILTIN_CATEGORIES
 from router.cli.common import EXIT_OK, EXIT_USAGE, CommandError, add_command, load, open_store
+from router.terminal import clean, json_text
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    held = add_command(sub, common, "held", "list held messages with the reason they wait")
+    held = add_command(sub, common, "held",
+                       "list held messages, oldest first, with the reason they wait")
     held.add_argument("--format", choices=("table", "json"), default="table")
     held.set_defaults(run=run_held)
-
-    release = add_command(sub, common, "release",
-                          "act on a held message: decide again now, or as CATEGORY")
-    release.add_argument("id", type=int, metavar="ID")
-    release.add_argument("--as", dest="category", metavar="CATEGORY",
-                         help="act as if it had been classified so (its configured action)")
-    release.set_defaults(run=run_release)
 
     failed = add_command(sub, common, "failed",
                          "list messages whose processing failed; `failed retry` requeues them")
@@ -43,57 +37,61 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     failed.set_defaults(run=run_failed)
 
 
-def _subject(raw: bytes) -> str:
-    headers = BytesHeaderParser(policy=default_policy).parsebytes(raw[:65536])
+def subject_of(raw: bytes) -> str:
+    """The decoded Subject (RFC 2047 words read); a broken one must not stop a listing."""
     try:
+        headers = BytesHeaderParser(policy=default_policy).parsebytes(raw[:65536])
         return str(headers.get("Subject", "") or "")
-    except Exception:  # a header too broken to decode: listing must still work
+    except Exception:
         return "(undecodable subject)"
 
 
-def _rows(engine: sa.Engine, state: str) -> list[dict[str, Any]]:
+def listed(engine: sa.Engine, state: str) -> list[dict[str, Any]]:
+    """The messages in `state` (held or failed), oldest first, as the contract's objects."""
     from router.store import decisions, received
 
-    query = (sa.select(received.c.id, received.c.arrived_at, received.c.mail_from,
-                       received.c.raw, received.c.last_error, received.c.attempts,
-                       decisions.c.seller_id, decisions.c.category, decisions.c.rule,
+    query = (sa.select(received.c.id, received.c.message_id, received.c.arrived_at,
+                       received.c.mail_from, received.c.raw, received.c.last_error,
+                       received.c.attempts, decisions.c.seller_id, decisions.c.region,
+                       decisions.c.category, decisions.c.action, decisions.c.rule,
                        decisions.c.reason)
              .select_from(received.outerjoin(decisions,
                                              decisions.c.received_id == received.c.id))
-             .where(received.c.state == state).order_by(received.c.id))
+             .where(received.c.state == state).order_by(received.c.arrived_at, received.c.id))
     with engine.connect() as conn:
         return [{
-            "id": r.id, "arrived_at": r.arrived_at.isoformat(), "mail_from": r.mail_from,
-            "subject": _subject(r.raw), "seller_id": r.seller_id, "category": r.category,
-            "rule": r.rule, "reason": r.reason if state == "held" else r.last_error,
-            "attempts": r.attempts,
+            "id": r.id, "message_id": r.message_id, "arrived_at": r.arrived_at.isoformat(),
+            "mail_from": r.mail_from, "subject": subject_of(r.raw), "seller_id": r.seller_id,
+            "region": r.region, "category": r.category, "action": r.action, "rule": r.rule,
+            "reason": r.reason if state == "held" else r.last_error, "attempts": r.attempts,
         } for r in conn.execute(query)]
 
 
-def _print(rows: list[dict[str, Any]], fmt: str, empty: str) -> None:
+def print_listing(rows: list[dict[str, Any]], fmt: str, empty: str) -> None:
     if fmt == "json":
-        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        print(json_text(rows, indent=1))
         return
     if not rows:
         print(empty)
         return
     for row in rows:
         sender = "<>" if row["mail_from"] == "" else (row["mail_from"] or "?")
-        print(f"{row['id']:>6}  {row['arrived_at'][:19]}  {sender}  "
-              f"seller={row['seller_id'] or '-'}  {row['category'] or '-'} ({row['rule'] or '-'})")
-        print(f"        subject: {row['subject']}")
-        print(f"        reason:  {row['reason']}")
+        print(clean(f"{row['id']:>6}  {row['arrived_at'][:19]}  {sender}  "
+                    f"seller={row['seller_id'] or '-'}  {row['category'] or '-'} "
+                    f"({row['rule'] or '-'})"))
+        print(f"        subject: {clean(row['subject'])}")
+        print(f"        reason:  {clean(row['reason'])}")
 
 
 def run_held(args: argparse.Namespace) -> int:
     engine = open_store(load(args))
-    _print(_rows(engine, "held"), args.format, "no held messages")
+    print_listing(listed(engine, "held"), args.format, "no held messages")
     return EXIT_OK
 
 
 def run_failed(args: argparse.Namespace) -> int:
     engine = open_store(load(args))
-    _print(_rows(engine, "failed"), args.format, "no failed messages")
+    print_listing(listed(engine, "failed"), args.format, "no failed messages")
     return EXIT_OK
 
 
@@ -112,37 +110,4 @@ def run_failed_retry(args: argparse.Namespace) -> int:
                            EXIT_USAGE)
     if not done:
         print("no failed messages")
-    return EXIT_OK
-
-
-def run_release(args: argparse.Namespace) -> int:
-    from router.act.delivery import default_owner
-    from router.act.templates import NoticeTemplates
-    from router.pipeline.claims import claim_held
-    from router.pipeline.runner import LEASE, process_safely
-    from router.store import decisions, utcnow
-
-    config = load(args)
-    if args.category is not None:
-        known = set(BUILTIN_CATEGORIES) | set(config.actions) | {
-            r.category for r in config.classification.rules}
-        if args.category not in known:
-            raise CommandError(f"unknown category '{args.category}' "
-                               f"(known: {', '.join(sorted(known))})", EXIT_USAGE)
-    engine = open_store(config)
-    owner = f"release:{default_owner()}"
-    if not claim_held(engine, args.id, owner, utcnow(), LEASE):
-        raise CommandError(f"message {args.id} is not held", EXIT_USAGE)
-    state = process_safely(engine, config, args.id, owner, NoticeTemplates.from_config(config),
-                           force_category=args.category)
-    with engine.connect() as conn:
-        row = conn.execute(sa.select(decisions).where(decisions.c.received_id == args.id)
-                           ).one_or_none()
-    if row is None or state not in ("done", "held"):
-        print(f"message {args.id}: processing failed ({state}); see `csba-router failed`",
-              file=sys.stderr)
-        return 1
-    what = {"forward": "forward queued", "bounce": "notice queued", "redirect":
-            "redirect queued", "hold": "still held", "drop": "dropped"}.get(row.action, row.action)
-    print(f"message {args.id}: {row.category} -> {row.action} ({what}); {row.reason}")
     return EXIT_OK

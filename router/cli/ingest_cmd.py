@@ -51,7 +51,15 @@ from typing import IO, TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from router.cli.common import EXIT_OK, EXIT_USAGE, CommandError, add_command, load, open_store
+from router.cli.common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandError,
+    add_command,
+    load,
+    open_store,
+    report_unreadable,
+)
 from router.config import Config
 from router.intake.archive import Archived, Unreadable, read_archives
 from router.intake.arrival import ArchivedEnvelope, Arrival, archived_envelope, arrival_time
@@ -133,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with _progress(sys.stderr.isatty()) as on_step:
             summary = ingest(engine, config, args.files, deliver=not args.no_deliver,
-                             on_unreadable=_report, on_step=on_step)
+                             on_unreadable=report_unreadable, on_step=on_step)
     except StoreError as exc:
         raise CommandError(str(exc)) from None
     except DBAPIError as exc:  # a lookup or count failed: the database, not a bug
@@ -269,10 +277,6 @@ def _deliver(engine: Engine, config: Config) -> PassSummary:
     from router.store import utcnow
 
     return asyncio.run(deliver_pass(engine, config, now=utcnow()))
-
-
-def _report(item: Unreadable) -> None:
-    print(f"{item.ref}: {item.reason}", file=sys.stderr, flush=True)
 
 
 @contextmanager

@@ -1,4 +1,12 @@
-"""`orders import`: load Amazon "All Orders" reports for one seller."""
+"""`orders import`: load Amazon "All Orders" reports for one seller.
+
+Bad lines are reported as `FILE:LINE: reason` and skipped, the rest is
+imported, and the exit status is then 2 (the contract's rule for every
+import).  Once the lines are committed, the seller's mail held as
+`order_unknown` is decided again (`router.pipeline.release`): what names an
+order now known is acted on, the rest stays held as it was.  `serve` may
+run meanwhile: each message is taken with the same claim as a release.
+"""
 
 from __future__ import annotations
 
@@ -53,4 +61,27 @@ def run_import(args: argparse.Namespace) -> int:
         except StoreError as exc:
             raise CommandError(str(exc)) from None
         print(f"{path}: {summary}")
+        if summary.bad_lines:
+            status = EXIT_USAGE
+    return max(status, _redecide(engine, config, args.seller))
+
+
+def _redecide(engine: Any, config: Any, seller_id: str) -> int:
+    """Decide the seller's mail held as order_unknown again; one line per message acted on.
+
+    The exit status of those lines (1 when one failed: it is held again).
+    """
+    from router.act.delivery import default_owner
+    from router.act.templates import NoticeTemplates
+    from router.cli.release_cmd import report
+    from router.pipeline.release import KEPT, redecide_order_unknown
+
+    results = redecide_order_unknown(engine, config, seller_id,
+                                     NoticeTemplates.from_config(config),
+                                     owner=f"orders-import:{default_owner()}")
+    kept = sum(1 for r in results if r.status == KEPT)
+    status = max((report(r, None) for r in results if r.status != KEPT), default=EXIT_OK)
+    if results:
+        print(f"held as order_unknown: {len(results) - kept} decided again, "
+              f"{kept} still held")
     return status

@@ -12,11 +12,11 @@ try unless `retry` makes it due first.
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import datetime
 from typing import Any
 
 from router.cli.common import EXIT_OK, EXIT_USAGE, CommandError, add_command, load, open_store
+from router.terminal import clean, json_text
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -45,7 +45,7 @@ def run_list(args: argparse.Namespace) -> int:
     sections = {"pending": view.pending, "deferred": view.deferred, "dead": view.dead}
     if args.format == "json":
         listed = [_as_json(row, state) for state, rows in sections.items() for row in rows]
-        print(json.dumps({"counts": view.counts, "rows": listed}, ensure_ascii=False))
+        print(json_text({"counts": view.counts, "rows": listed}))
         return EXIT_OK
     c = view.counts
     print(f"pending {c['pending']}, deferred {c['deferred']}, dead {c['dead']}"
@@ -129,7 +129,7 @@ def _print_table(state: str, rows: list[Any]) -> None:
         line += [_shown(row.created_at), row.message_id]
         if state != "pending":
             line.append(" ".join((row.last_error or "").split()))
-        table.append(line)
+        table.append([clean(cell) for cell in line])
     widths = [max(len(line[i]) for line in table) for i in range(len(headers))]
     for line in table:
         cells = [cell.ljust(width) for cell, width in zip(line, widths, strict=True)]

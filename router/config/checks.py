@@ -74,7 +74,7 @@ def check_all(data: dict[str, Any], report: Report) -> None:
     _check_imap(_list(data.get("imap")), regions, report)
     _check_categories(data, report)
     for market, schedules in fees.items():
-        _check_schedules(("billing", "fees", market), schedules, report)
+        check_schedules(("billing", "fees", market), schedules, report)
     _check_trust(data, report)
     smtp = _dict(data.get("smtp"))
     if (smtp.get("tls_cert") is None) != (smtp.get("tls_key") is None):
@@ -226,8 +226,8 @@ def _check_categories(data: dict[str, Any], report: Report) -> None:
                f"actions.order_unknown ({actions[ORDER_UNKNOWN]})")
 
 
-def _check_schedules(path: tuple[str | int, ...], schedules: Any, report: Report) -> None:
-    """One schedule, or dated versions of it in ascending order."""
+def check_schedules(path: tuple[str | int, ...], schedules: Any, report: Report) -> None:
+    """One schedule, or dated versions of it in ascending order (also for `--fees`)."""
     if isinstance(schedules, dict):
         _check_schedule(path, schedules, report)
         return

@@ -16,9 +16,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from router.config.checks import check_all, suggest
+from router.config.checks import check_all, check_schedules, suggest
 from router.config.errors import ConfigError, Problem, dotted
-from router.config.model import Config
+from router.config.model import Billing, Config, FeeSchedule
 from router.config.yamlsource import SourceMap, load_yaml
 
 DEFAULT_PATH = Path("config/router.yaml")
@@ -62,6 +62,40 @@ def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
     if problems or config is None:
         raise ConfigError(problems)
     return config.model_copy(update={"source": path, "warnings": tuple(sorted(warnings))})
+
+
+def load_fees(path: Path, env: dict[str, str] | None = None) -> dict[str, list[FeeSchedule]]:
+    """The `billing.fees` of a config file, or of a YAML file holding only `fees:`.
+
+    For `billing --fees FILE` (what-if): the schedules are checked by the
+    same rules and reported at the same positions as in a config.
+    """
+    data, smap, problems = load_yaml(path, env)
+    if problems and data is None:
+        raise ConfigError(problems)
+    if isinstance(data, dict) and set(data) == {"fees"}:
+        def report(where: tuple[str | int, ...], message: str, *, key: bool = False,
+                   warning: bool = False) -> None:
+            if warning:
+                return
+            pos = smap.key_pos(where) if key else smap.value_pos(where)
+            problems.append(Problem(pos.file, pos.line, pos.column, message))
+
+        fees = data["fees"] if isinstance(data["fees"], dict) else {}
+        for market, schedules in fees.items():
+            check_schedules(("fees", market), schedules, report)
+        billing = None
+        try:
+            billing = Billing.model_validate({"fees": data["fees"]})
+        except ValidationError as exc:
+            problems += [_problem(err, data, smap) for err in exc.errors()]
+        if problems or billing is None:
+            raise ConfigError(problems)
+        return billing.fees
+    if isinstance(data, dict) and "regions" in data:
+        return load_config(path, env).billing.fees
+    raise ConfigError([Problem(str(path), 1, 1, "expected a config file or a YAML file "
+                               "holding only fees: (a mapping of marketplaces)")])
 
 
 def _include_sellers(

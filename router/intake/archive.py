@@ -25,6 +25,11 @@ What is read, per path given:
 - any other file is one message (``.eml`` or any name), byte for byte,
   named by its path. A file that does not start with a header field is
   refused as "not a mail message" (a stray picture in a folder).
+
+A folder named on the command line that is no Maildir and holds no message
+at all is refused too (a wrong path, most likely); an empty Maildir is
+just empty.  `classify` and `ingest` both read through here, so they accept
+and refuse the same inputs with the same words.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from router.intake.arrival import parse_date
 # A header field's first line: printable name without ":", optional blanks, ":".
 _FIELD = re.compile(rb"[\x21-\x39\x3b-\x7e]+[ \t]*:")
 _MBOXRD_QUOTED = re.compile(rb"^>(>*From )", re.MULTILINE)
+NO_MAIL_IN_FOLDER = "no mail in this folder (it is no Maildir and holds no message file)"
 
 
 @dataclass(frozen=True)
@@ -72,8 +78,14 @@ Item = Archived | Unreadable
 
 def read_archives(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Item]:
     """Every message in ``paths``, in the order given, and every failure."""
-    for path in paths:
-        yield from read_path(Path(path))
+    for name in paths:
+        path = Path(name)
+        found = False
+        for item in read_path(path):
+            found = True
+            yield item
+        if not found and path.is_dir() and not is_maildir(path):
+            yield Unreadable(str(path), NO_MAIL_IN_FOLDER)
 
 
 def read_path(path: Path) -> Iterator[Item]:

@@ -107,3 +107,18 @@ def claim_held(engine: Engine, received_id: int, owner: str, now: datetime,
             received.c.id == received_id, received.c.state == "held").values(
             state="received", lease_owner=owner, lease_expires=now + lease, attempts=1))
         return done.rowcount == 1
+
+
+def return_held(engine: Engine, received_id: int, owner: str) -> bool:
+    """Give a message taken by `claim_held` back to `held` (its release failed).
+
+    The release's write is all or nothing, so the message's held decision
+    is still the one stored: it is held exactly as before.  Only while the
+    lease is still `owner`'s (a worker that took it over decides instead).
+    """
+    with begin_write(engine) as conn:
+        done = conn.execute(received.update().where(
+            received.c.id == received_id, received.c.state == "received",
+            received.c.lease_owner == owner).values(
+            state="held", lease_owner=None, lease_expires=None))
+        return done.rowcount == 1

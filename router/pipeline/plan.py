@@ -4,9 +4,11 @@ The classifier says what a message is and what its category's action is;
 the plan adds what the delivery guarantees demand on top: never a notice to
 automatic mail or to an unknown sender (no backscatter), at most N notices
 per seller address and day, no second notice about the same original, no
-redirect without a `bsm_address`, nothing done for mail whose sender is not
-authenticated (sender trust).  When a guard changes the action it
-names itself as the deciding rule, so `held` shows why.
+redirect without a `bsm_address`, no contact without a seller, nothing done
+for mail whose sender is not authenticated (sender trust).  When a guard
+changes the action it names itself as the deciding rule, so `held` shows
+why.  `cannot_take` says the same before anything happens: an operator's
+`release --as` is refused where the action could not be taken.
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ def make_plan(config: Config, decision: Decision, facts: Facts) -> Plan:
         return Plan(_guarded(decision, DROP, "duplicate",
                              f"the same Message-ID from the same sender was already handled "
                              f"as message {facts.duplicate_of}"), "done")
+    if _logs_contact(decision) and decision.seller_id is None:
+        return Plan(_guarded(decision, HOLD, "no-seller", NO_SELLER), "held")
     action = decision.action
     if decision.category == UNAUTHENTICATED and action not in UNAUTHENTICATED_ACTIONS:
         # The config check refuses such an action; a forger must never
@@ -99,6 +103,44 @@ def make_plan(config: Config, decision: Decision, facts: Facts) -> Plan:
         return Plan(decision, "done", send="forward", new_contact=_logs_contact(decision),
                     join_contact=join)
     raise ValueError(f"unknown action {action!r}")  # the config check makes this unreachable
+
+
+NO_SELLER = "a contact needs a seller, and no configured seller sent this message"
+
+
+def cannot_take(config: Config, decision: Decision, seller_address: str | None) -> str | None:
+    """Why the decision's action cannot be taken for this message; None when it can.
+
+    Pure, on what the classifier found (seller, region, the seller address
+    that handed the message over, the contact a follow-up continues), so a
+    release can be refused before anything is written.  These are the cases
+    where `make_plan` would not take the action (it holds or drops instead)
+    or the store would refuse it.
+    """
+    category, action = decision.category, decision.action
+    if _logs_contact(decision):
+        if decision.seller_id is None:
+            return NO_SELLER
+        if decision.contact_id is not None:
+            return (f"it continues contact {decision.contact_id} (a follow-up), and one order "
+                    "is one contact inside the contact window: release it as follow_up")
+    if category == FOLLOW_UP and decision.contact_id is None:
+        return ("a follow-up joins the contact it continues, and no contact was found for "
+                "this message (no reply to a forward, no contact on its order within the "
+                "contact window)")
+    if action in (FORWARD, REDIRECT) and decision.region not in config.regions:
+        return f"{action} needs a region, and no region is known for this message"
+    if action == REDIRECT:
+        region = config.regions[decision.region or ""]
+        if region.bsm_address is None:
+            return f"redirect needs a bsm_address, and region {decision.region} has none"
+    if action == BOUNCE:
+        if category in _NO_NOTICE_FALLBACK:
+            return f"notices are never sent for {category} (no backscatter)"
+        if seller_address is None:
+            return ("a notice goes to the seller address that handed the message over, "
+                    "and no seller's address did")
+    return None
 
 
 def _logs_contact(decision: Decision) -> bool:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -46,7 +46,8 @@ from router.decide.identify import strip_tag
 from router.decide.message import ParsedMail
 from router.pipeline.plan import NOTICE_REPEAT_DAYS, Facts, Plan, make_plan
 from router.pipeline.prepare import Read, read, read_many
-from router.store import begin_write, contacts, decisions, outgoing, received, utcnow
+from router.store import begin_write, contacts, decisions, received, utcnow
+from router.store.handled import NoticesSent, decided_copies, decided_copy, notices_sent
 from router.store.orderbook import DbHistory, DbOrderBook
 
 log = logging.getLogger("router.pipeline")
@@ -92,7 +93,8 @@ def process(engine: Engine, config: Config, received_id: int, owner: str, templa
         # the unique dedup key refused ours, so record it as the duplicate.
         with engine.connect() as conn:
             facts = _facts(conn, prepared.address, prepared.mail, prepared.dedup_key,
-                           now=utcnow(), notices=prepared.decision.action == BOUNCE)
+                           now=utcnow(), received_id=prepared.row.id,
+                           notices=prepared.decision.action == BOUNCE)
         if facts.duplicate_of is None:
             raise
         return _write(engine, config, replace(
@@ -145,7 +147,8 @@ def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
             except Exception:
                 conn.rollback()
                 left.append(received_id)
-        duplicates = _duplicates(conn, [d.dedup_key for d in decided.values() if d.dedup_key])
+        duplicates = decided_copies(
+            conn, [d.dedup_key for d in decided.values() if d.dedup_key])
         for received_id, first_read in decided.items():
             try:
                 prepared = _planned(conn, config, first_read, duplicates)
@@ -226,7 +229,7 @@ def _decide(conn: Connection, config: Config, row: Any, *,
         decision = replace(decision, category=force_category,
                            action=config.action_for(force_category), rule="released",
                            reason=f"an operator released it as {force_category}")
-    dedup_key = _dedup_key(decision, mail) if force_category is None else None
+    dedup_key = _dedup_key(decision, mail)
     return _Decided(row, mail, decision, decision.address, dedup_key)
 
 
@@ -234,7 +237,8 @@ def _planned(conn: Connection, config: Config, decided: _Decided,
              duplicates: Mapping[str, int] | None = None) -> _Prepared:
     """The plan for a decided message; `duplicates` answers for its copy if given."""
     facts = _facts(conn, decided.address, decided.mail, decided.dedup_key, now=utcnow(),
-                   notices=decided.decision.action == BOUNCE, duplicates=duplicates)
+                   received_id=decided.row.id, notices=decided.decision.action == BOUNCE,
+                   duplicates=duplicates)
     plan = make_plan(config, decided.decision, facts)
     return _Prepared(decided.row, decided.mail, decided.decision, plan, decided.address,
                      decided.dedup_key,
@@ -248,6 +252,14 @@ def _prepare(conn: Connection, config: Config, row: Any, *,
                                           prepared=prepared))
 
 
+def preview(conn: Connection, config: Config, row: Any, *,
+            force_category: str | None = None) -> tuple[Decision, Plan, str | None]:
+    """What processing `row` would do now, read-only: the decision (before the
+    plan's guards), the plan, and the seller address that handed it over."""
+    prepared = _prepare(conn, config, row, force_category=force_category)
+    return prepared.decision, prepared.plan, prepared.address
+
+
 def _dedup_key(decision: Decision, mail: ParsedMail) -> str | None:
     if not mail.message_id:
         return None  # nothing stable to recognise a copy by
@@ -257,57 +269,27 @@ def _dedup_key(decision: Decision, mail: ParsedMail) -> str | None:
     return f"{decision.seller_id or '-'}|{mail.message_id.strip()}"
 
 
-_DUPLICATE_OF = sa.select(decisions.c.received_id).where(
-    decisions.c.dedup_key == sa.bindparam("key"))
-_DUPLICATES_OF = sa.select(decisions.c.dedup_key, decisions.c.received_id).where(
-    decisions.c.dedup_key.in_(sa.bindparam("keys", expanding=True)))
-
-
-def _duplicates(conn: Connection, keys: list[str]) -> dict[str, int]:
-    """The message each of `keys` was decided for already (absent: none), in one query."""
-    if not keys:
-        return {}
-    return {key: int(received_id)
-            for key, received_id in conn.execute(_DUPLICATES_OF, {"keys": keys})}
-
-
 def _facts(conn: Connection, address: str | None, mail: ParsedMail, dedup_key: str | None,
-           now: datetime, *, notices: bool = True,
+           now: datetime, *, received_id: int, notices: bool = True,
            duplicates: Mapping[str, int] | None = None) -> Facts:
     """What the plan needs from the store; the notices sent only when `notices`.
 
     Only a notice's plan reads them (the daily limit, no second notice about
     the same original), so they are not read for other actions.
-    `duplicates`, when given, holds the answers of `_duplicates` for a batch
-    that includes `dedup_key`.
+    `duplicates`, when given, holds the answers of `decided_copies` for a
+    batch that includes `dedup_key`.  A message is never its own copy: a
+    held one decided again finds its own earlier decision under its key.
     """
-    duplicate_of = None
-    if dedup_key is not None and duplicates is not None:
-        duplicate_of = duplicates.get(dedup_key)
-    elif dedup_key is not None:
-        duplicate_of = conn.execute(_DUPLICATE_OF, {"key": dedup_key}).scalar()
-    notices_today = 0
-    noticed_same = False
-    if address is not None and notices:
-        recent = conn.execute(sa.select(outgoing.c.rcpt_tos, outgoing.c.created_at,
-                                        received.c.message_id)
-                              .select_from(outgoing.outerjoin(
-                                  received, outgoing.c.received_id == received.c.id))
-                              .where(outgoing.c.kind == "notice",
-                                     outgoing.c.created_at >= now - timedelta(
-                                         days=NOTICE_REPEAT_DAYS)))
-        # An address with a +tag is the address without it (the contract):
-        # `service+t1@` and `service+t2@` share one daily limit.
-        sender = strip_tag(address.lower())
-        for rcpts, created_at, message_id in recent:
-            if sender not in {strip_tag(str(r).lower()) for r in rcpts or ()}:
-                continue
-            if created_at >= now - timedelta(days=1):
-                notices_today += 1
-            if mail.message_id and message_id == mail.message_id:
-                noticed_same = True
-    return Facts(seller_address=address, notices_today=notices_today,
-                 noticed_same_original=noticed_same, duplicate_of=duplicate_of)
+    copy = None
+    if dedup_key is not None:
+        copy = (duplicates.get(dedup_key) if duplicates is not None
+                else decided_copy(conn, dedup_key))
+    if copy == received_id:
+        copy = None
+    sent = (notices_sent(conn, address, mail.message_id, now, NOTICE_REPEAT_DAYS)
+            if address is not None and notices else NoticesSent(0, same_original=False))
+    return Facts(seller_address=address, notices_today=sent.today,
+                 noticed_same_original=sent.same_original, duplicate_of=copy)
 
 
 def _write(engine: Engine, config: Config, prepared: _Prepared, owner: str,

@@ -14,6 +14,7 @@ from router.store.schema import (
     metadata,
     orders,
     outgoing,
+    performance,
     received,
     statements,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "open_engine",
     "orders",
     "outgoing",
+    "performance",
     "received",
     "statements",
     "upgrade",

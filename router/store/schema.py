@@ -161,6 +161,19 @@ statements = sa.Table(
     sa.UniqueConstraint("seller_id", "month"),
 )
 
+# Sellers' performance figures per calendar month (`performance import`):
+# fractions, exact; a later import replaces a month's row.
+performance = sa.Table(
+    "performance",
+    metadata,
+    sa.Column("seller_id", sa.String, primary_key=True),
+    sa.Column("month", sa.String(7), primary_key=True),  # YYYY-MM
+    sa.Column("valid_tracking_rate", sa.Numeric(9, 6), nullable=False),
+    sa.Column("prepaid_return_label_rate", sa.Numeric(9, 6), nullable=True),
+    sa.Column("source_file", sa.String, nullable=False),
+    sa.Column("imported_at", UTCDateTime, nullable=False),
+)
+
 imap_state = sa.Table(
     "imap_state",
     metadata,

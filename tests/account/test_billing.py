@@ -20,15 +20,19 @@ from router.account.billing import (
     compute_bill,
     cpu_window,
     exact_cpu,
-    fee_per_unit,
     rounded_cpu,
 )
+from router.account.fees import WindowFacts, unit_fee
 from router.account.months import Month
-from router.config.model import Billing
+from router.config.model import Billing, FeeSchedule
 from tests.account.fixtures import COM, DE, period, terms
 
 OCT = Month(2026, 10)
 D = date.fromisoformat
+
+
+def fee_per_unit(schedule: FeeSchedule, cpu: Fraction | None, units: int) -> Decimal:
+    return unit_fee(schedule, WindowFacts(cpu, units, units, None)).amount
 
 
 def activity(units: dict[str, int], contacts: dict[str, int] | None = None) -> Activity:
@@ -46,7 +50,8 @@ def test_the_contracts_example_cpu_exactly_on_the_bound_takes_the_lower_tier() -
         "seller_id": "S1", "month": "2026-10", "marketplace": "amazon.de", "currency": "EUR",
         "cpu_window": "2026-07..2026-09", "window_units": 600, "window_contacts": 30,
         "cpu": "0.050000", "fee_per_unit": "0.09", "covered_units": 200,
-        "billable_units": 200, "contacts": 4, "fee": "18.00"}
+        "billable_units": 200, "contacts": 4, "fee": "18.00", "schedule_from": None,
+        "vtr": None, "discount_percent": None, "low_volume": False, "fee_basis": "tier"}
     assert list(bill.to_json()) == list(FIELDS)
 
 

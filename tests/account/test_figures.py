@@ -52,7 +52,8 @@ def test_month_figures_on_both_engines(engine: Engine, tmp_path: Path) -> None:
         "seller_id": "A1", "month": "2026-10", "marketplace": "amazon.de", "currency": "EUR",
         "cpu_window": "2026-07..2026-09", "window_units": 40, "window_contacts": 5,
         "cpu": "0.125000", "fee_per_unit": "0.41", "covered_units": 11, "billable_units": 11,
-        "contacts": 2, "fee": "4.51"}
+        "contacts": 2, "fee": "4.51", "schedule_from": None, "vtr": None,
+        "discount_percent": None, "low_volume": False, "fee_basis": "tier"}
     assert {k: bills["B2"][k] for k in ("currency", "window_units", "window_contacts", "cpu",
                                         "fee_per_unit", "covered_units", "fee")} == {
         "currency": "USD", "window_units": 80, "window_contacts": 4, "cpu": "0.050000",
@@ -109,3 +110,26 @@ def test_history_for_the_chart_reaches_back_a_window(engine: Engine, tmp_path: P
     assert min(activity.units_by_day).isoformat() == "2026-07-10"
     assert activity.contacts_by_month[Month(2026, 6)] == 1
     assert terms.marketplace == "amazon.de"
+
+
+def test_distinct_covered_orders_per_utc_day(engine: Engine, tmp_path: Path) -> None:
+    from router.account.figures import activity, counts_orders
+
+    import_lines(engine, "A1", [
+        ("302-0000001-0000001", "2026-09-10T10:00:00Z", "Shipped", "Merchant", 2),
+        ("302-0000001-0000001", "2026-09-10T10:00:00Z", "Shipped", "Merchant", 1),
+        ("302-0000002-0000002", "2026-09-10T23:30:00-01:00", "Shipped", "Merchant", 1),  # 09-11
+        ("302-0000003-0000003", "2026-09-11T08:00:00Z", "Shipped", "Amazon", 5),
+        ("302-0000004-0000004", "2026-09-11T09:00:00Z", "Pending", "Merchant", 5),
+        ("302-0000005-0000005", "2026-09-11T10:00:00Z", "Shipped", "Merchant", 1),
+    ], tmp_path)
+    with engine.connect() as conn:
+        found = activity(conn, Month(2026, 9), Month(2026, 9), ["A1"])["A1"]
+        unasked = activity(conn, Month(2026, 9), Month(2026, 9), ["A1"],
+                           orders_counted=False)["A1"]
+    days = {d.isoformat(): n for d, n in found.orders_by_day.items()}
+    assert days == {"2026-09-10": 1, "2026-09-11": 2}
+    assert {d.isoformat(): n for d, n in found.units_by_day.items()} == {
+        "2026-09-10": 3, "2026-09-11": 2}
+    assert set(unasked.orders_by_day.values()) == {0} and unasked.units_by_day == found.units_by_day
+    assert not counts_orders(config(SELLERS))

@@ -85,7 +85,11 @@ def test_renders_in_language(packaged: NoticeTemplates, category: str, language:
     expected = "default" if category == "warranty" else category
     assert notice.template == f"notices/{expected}.{language}.txt.j2"
     assert notice.language == language and not notice.overridden
-    assert ORDER in notice.body and ORDER in notice.subject
+    if category == "pre_sale":  # before a purchase: no order in the notice
+        assert ORDER not in notice.body and ORDER not in notice.subject
+    else:
+        assert ORDER in notice.body and ORDER in notice.subject
+    assert "Frage zu meiner Bestellung" in notice.subject
     assert GREETING[language] in notice.body
     assert "Musterhandel GmbH" in notice.body
     assert "None" not in notice.body and "None" not in notice.subject
@@ -99,8 +103,10 @@ def test_renders_in_language(packaged: NoticeTemplates, category: str, language:
         assert BSM[language] in text
         assert "Buyer-Seller Messaging" in text
         assert "Erika Muster" in text
-    if category == "warranty":
-        assert "warranty" in notice.body
+    # Neither the category's identifier nor the classifier's English reason.
+    if "_" in category or language != "en":  # "invoice" is a word of English prose
+        assert category not in notice.body and category not in notice.subject
+    assert "noch lieferbar" not in notice.body  # the classifier's evidence
     assert "\n\n\n" not in notice.body and notice.body.endswith("\n")
 
 
@@ -121,10 +127,31 @@ def test_no_order_and_no_customer(packaged: NoticeTemplates, language: str) -> N
         assert "  " not in notice.subject
 
 
-def test_german_subject_names_the_order(packaged: NoticeTemplates) -> None:
+def test_german_subject_names_the_customers_subject_and_the_order(
+        packaged: NoticeTemplates) -> None:
+    notice = packaged.render_notice("invoice", "de", variables("invoice"))
+    assert notice.subject == (f"CSBA: „Frage zu meiner Bestellung“ (Bestellung {ORDER}) "
+                              "nicht übernommen – bitte selbst antworten")
+    untitled = packaged.render_notice("invoice", "de", variables("invoice", customer_subject=""))
+    assert untitled.subject == (f"CSBA: Anfrage ohne Betreff (Bestellung {ORDER}) "
+                                "nicht übernommen – bitte selbst antworten")
+
+
+def test_pre_sale_subject_names_no_order(packaged: NoticeTemplates) -> None:
     notice = packaged.render_notice("pre_sale", "de", variables())
-    assert notice.subject == (f"CSBA: Anfrage zu Bestellung {ORDER} nicht übernommen – "
-                              "bitte über Buyer-Seller Messaging antworten")
+    assert notice.subject == ("CSBA: „Frage zu meiner Bestellung“ nicht übernommen – "
+                              "bitte selbst antworten")
+
+
+def test_the_kind_of_inquiry_is_named_in_words(packaged: NoticeTemplates) -> None:
+    notice = packaged.render_notice("invoice", "fr", variables("invoice", "fr"))
+    assert "Type de demande :    demande de facture" in notice.body
+    # An admin's own category has no words: the notice does not name it.
+    admin = packaged.render_notice("warranty", "de", variables("warranty"))
+    assert "Art der Anfrage" not in admin.body and "Anfragen dieser Art werden" in admin.body
+    # The English fallback of an Italian seller names it in English.
+    italian = packaged.render_notice("invoice", "it", variables("invoice", "it"))
+    assert "Kind of inquiry:  request for an invoice" in italian.body
 
 
 def test_english_fallback_for_other_languages(packaged: NoticeTemplates) -> None:

@@ -71,7 +71,8 @@ def test_json_is_the_contracts_objects_for_every_seller(config: Path) -> None:
         "seller_id": "A1", "month": "2026-10", "marketplace": "amazon.de", "currency": "EUR",
         "cpu_window": "2026-07..2026-09", "window_units": 40, "window_contacts": 5,
         "cpu": "0.125000", "fee_per_unit": "0.41", "covered_units": 11, "billable_units": 11,
-        "contacts": 2, "fee": "4.51"}
+        "contacts": 2, "fee": "4.51", "schedule_from": None, "vtr": None,
+        "discount_percent": None, "low_volume": False, "fee_basis": "tier"}
     assert (bills[1]["currency"], bills[1]["fee"]) == ("USD", "1.00")
     assert (bills[2]["cpu"], bills[2]["fee"]) == (None, "0.00")
 
@@ -82,9 +83,11 @@ def test_csv_header_is_the_contracts_field_names(config: Path) -> None:
     rows = list(csv.reader(io.StringIO(done.stdout)))
     assert rows[0] == ["seller_id", "month", "marketplace", "currency", "cpu_window",
                        "window_units", "window_contacts", "cpu", "fee_per_unit",
-                       "covered_units", "billable_units", "contacts", "fee"]
+                       "covered_units", "billable_units", "contacts", "fee", "schedule_from",
+                       "vtr", "discount_percent", "low_volume", "fee_basis"]
     assert rows[1:] == [["B2", "2026-10", "amazon.com", "USD", "2026-07..2026-09", "80", "4",
-                         "0.050000", "0.10", "10", "10", "0", "1.00"]]
+                         "0.050000", "0.10", "10", "10", "0", "1.00", "", "", "", "False",
+                         "tier"]]
 
 
 def test_table_is_aligned_with_totals_per_currency(config: Path) -> None:
@@ -126,6 +129,29 @@ def test_chart_writes_a_png(config: Path, tmp_path: Path) -> None:
     assert imread(out).shape[0] > 100
 
 
+def test_chart_writes_svg_for_an_svg_name(config: Path, tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    out = tmp_path / "cpu.SVG"
+    done = _run(config, "billing", "chart", "--seller", "A1", "--months", "6",
+                "--until", "2026-11", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    root = ET.fromstring(out.read_bytes())
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    texts = {"".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")}
+    assert "0.41 EUR" in texts and "CPU > 30 %: 2.55 EUR/unit" in texts
+
+
+@pytest.mark.parametrize("name", ("cpu.pdf", "cpu", "cpu.png.txt"))
+def test_chart_refuses_an_unknown_suffix(config: Path, tmp_path: Path, name: str) -> None:
+    out = tmp_path / name
+    done = _run(config, "billing", "chart", "--seller", "A1", "--out", str(out))
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "name a .png or .svg file" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["billing", "--month", "2026-13"], "no such month"),
     (["billing", "--month", "Oct 2026"], "write YYYY-MM"),
@@ -143,3 +169,59 @@ def test_bad_input_exits_2_without_a_traceback(config: Path, args: list[str],
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+WHAT_IF = """\
+fees:
+  amazon.com:
+    - from: 2021-11-01
+      currency: USD
+      tiers: [{cpu_at_most: 0.05, fee: "0.10"}, {cpu_at_most: 0.15, fee: "0.25"},
+              {cpu_at_most: 0.30, fee: "0.50"}, {cpu_at_most: null, fee: "0.70"}]
+      rewards: {vtr_at_least: 0.95, discounts: ["100", "50", "30", "15"]}
+"""
+
+
+def test_performance_import_then_what_if_with_rewards(config: Path, tmp_path: Path) -> None:
+    figures = tmp_path / "vtr.csv"
+    figures.write_text("seller_id,month,valid_tracking_rate\nB2,2026-09,96.5%\n"
+                       "B2,2026-13,0.99\nZZ,2026-09,0.99\nB2,2026-08,1.7\n", encoding="utf-8")
+    done = _run(config, "performance", "import", str(figures))
+    assert done.returncode == 2, done.stderr  # lines were skipped
+    assert done.stderr.splitlines() == [
+        f"{figures}:3: month '2026-13' is not YYYY-MM", f"{figures}:4: unknown seller 'ZZ'",
+        f"{figures}:5: '1.7' is not between 0 and 1 (0 % and 100 %)"]
+    assert "1 seller-months written" in done.stdout
+    again = _run(config, "performance", "import", str(figures))
+    assert "0 seller-months written, 1 unchanged" in again.stdout
+    before = _run(config, "billing", "--month", "2026-10", "--format", "json")
+    fees = tmp_path / "fees.yaml"
+    fees.write_text(WHAT_IF, encoding="utf-8")
+    what_if = _run(config, "billing", "--month", "2026-10", "--format", "json",
+                   "--fees", str(fees))
+    assert what_if.returncode == 0, what_if.stderr
+    b2 = json.loads(what_if.stdout)[1]
+    # B2: CPU exactly 5 % with VTR 96.5 % in September: free under the 2021 rewards.
+    assert {k: b2[k] for k in ("cpu", "vtr", "discount_percent", "fee_per_unit", "fee",
+                               "schedule_from", "fee_basis")} == {
+        "cpu": "0.050000", "vtr": "0.965000", "discount_percent": "100",
+        "fee_per_unit": "0.00", "fee": "0.00", "schedule_from": "2021-11-01",
+        "fee_basis": "reward"}
+    # amazon.de is not in the file: A1 keeps the config's schedule.
+    assert json.loads(what_if.stdout)[0] == json.loads(before.stdout)[0]
+    # Nothing stored: the config's billing is unchanged afterwards (B2's vtr shows, no reward).
+    after = json.loads(_run(config, "billing", "--month", "2026-10", "--format", "json").stdout)
+    assert after == json.loads(before.stdout)
+    assert (after[1]["vtr"], after[1]["discount_percent"], after[1]["fee"]) == (
+        "0.965000", None, "1.00")
+
+
+def test_what_if_file_problems_are_line_exact(config: Path, tmp_path: Path) -> None:
+    fees = tmp_path / "fees.yaml"
+    fees.write_text(WHAT_IF.replace('discounts: ["100", "50", "30", "15"]',
+                                    'discounts: ["100", "50"]'), encoding="utf-8")
+    done = _run(config, "billing", "--month", "2026-10", "--fees", str(fees))
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"{fees}:7:48: fees.amazon.com[0].rewards.discounts: 2 discounts for 4 tiers; give "
+        "one per tier, in tier order")

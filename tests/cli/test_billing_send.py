@@ -143,9 +143,11 @@ def test_one_seller_and_usage_errors(tmp_path: Path) -> None:
         assert done.stdout.splitlines()[-1] == "2026-10: 1 queued"
         assert _statements(engine) == [("B2", "2026-10")]
 
-        future = _run(config, "--month", "2999-01")
-        assert future.returncode == 2
-        assert "2999-01 has not ended yet" in future.stderr
+        # A month not yet ended is refused by the real run and by its preview alike.
+        for args in ((), ("--dry-run",)):
+            future = _run(config, "--month", "2999-01", *args)
+            assert future.returncode == 2, (args, future.stdout)
+            assert "2999-01 has not ended yet" in future.stderr and future.stdout == ""
         unknown = _run(config, "--month", "2026-10", "--seller", "ZZ")
         assert unknown.returncode == 2 and "unknown seller 'ZZ'" in unknown.stderr
         bad = _run(config, "--month", "2026-13")

@@ -116,12 +116,14 @@ def test_default_output_one_line_per_file(config: Path) -> None:
 
 def test_unreadable_file_exit_2_others_still_classified(config: Path, tmp_path: Path) -> None:
     missing = tmp_path / "missing.eml"
-    result = run(config, "--json", "--no-db", str(missing), str(INQUIRY), str(tmp_path))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run(config, "--json", "--no-db", str(missing), str(INQUIRY), str(empty))
     assert result.returncode == 2
     assert json.loads(result.stdout)["file"] == str(INQUIRY)
     errors = result.stderr.strip().splitlines()
-    assert errors[0].startswith(f"{missing}: ")
-    assert errors[1].startswith(f"{tmp_path}: ")
+    assert errors[0] == f"{missing}: no such file or directory"
+    assert errors[1].startswith(f"{empty}: no mail in this folder")
     assert "Traceback" not in result.stderr
 
 

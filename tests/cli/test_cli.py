@@ -55,9 +55,11 @@ def test_every_command_refuses_a_broken_config(tmp_path: Path) -> None:
     broken.write_text("regions: [\n", encoding="utf-8")
     for command in build_parser()._subparsers._group_actions[0].choices:  # type: ignore[union-attr]
         argv = {"orders": ["orders", "import", "--seller", "X", "f.tsv"],
+                "performance": ["performance", "import", "f.csv"],
                 "db": ["db", "upgrade"],
                 "classify": ["classify", "x.eml"],
                 "release": ["release", "1"],
+                "show": ["show", "1"],
                 "ingest": ["ingest", "x.eml"],
                 "billing": ["billing", "--month", "2026-10"],
                 "contacts": ["contacts", "--month", "2026-10"]}.get(command, [command])

@@ -37,14 +37,16 @@ def test_import_reports_bad_lines_and_is_idempotent(tmp_path: Path) -> None:
     report = tmp_path / "orders.txt"
     report.write_text("\ufeff" + HEADER + GOOD + BAD_DATE, encoding="utf-8")
     first = _run(config, "--seller", "A1MUSTERHANDEL", str(report))
-    assert first.returncode == 0, first.stderr
+    # The good line is imported, the bad one named and skipped: exit 2 (the contract's
+    # rule for every import command that skipped a line).
+    assert first.returncode == 2, first.stderr
     assert f"{report}:3: " in first.stderr
     assert "Traceback" not in first.stderr
     with sqlite3.connect(tmp_path / "router.db") as db:
         rows = db.execute("select amazon_order_id, quantity, order_status from orders").fetchall()
     assert rows == [("302-1234567-1234567", 2, "Shipped")]
     second = _run(config, "--seller", "A1MUSTERHANDEL", str(report))
-    assert second.returncode == 0
+    assert second.returncode == 2
     with sqlite3.connect(tmp_path / "router.db") as db:
         assert db.execute("select count(*) from orders").fetchone() == (1,)
 
@@ -61,3 +63,12 @@ def test_unknown_seller_and_wrong_file_exit_2(tmp_path: Path) -> None:
     assert refused.returncode == 2 and "amazon-order-id" in refused.stderr
     missing = _run(config, "--seller", "A1MUSTERHANDEL", str(tmp_path / "nope.txt"))
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_a_clean_report_exits_0(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    report = tmp_path / "orders.txt"
+    report.write_text(HEADER + GOOD, encoding="utf-8")
+    done = _run(config, "--seller", "A1MUSTERHANDEL", str(report))
+    assert done.returncode == 0, done.stderr
+    assert "1 lines read, 0 bad" in done.stdout

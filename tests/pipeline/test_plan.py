@@ -6,7 +6,7 @@ import pytest
 
 from router.config import Config, load_config
 from router.decide.classify import Decision
-from router.pipeline.plan import Facts, make_plan
+from router.pipeline.plan import Facts, cannot_take, make_plan
 from tests.helpers import REPO
 
 
@@ -16,9 +16,10 @@ def config() -> Config:
 
 
 def decision(category: str, action: str, *, region: str | None = "de2de",
-             contact_id: int | None = None) -> Decision:
+             contact_id: int | None = None, seller_id: str | None = "A1MUSTERHANDEL"
+             ) -> Decision:
     return Decision(category=category, action=action, rule="check", reason="because",
-                    seller_id="A1MUSTERHANDEL", region=region, order_ids=(),
+                    seller_id=seller_id, region=region, order_ids=(),
                     language="de", hits=(), misses=(), evidence=(), contact_id=contact_id,
                     message_id="<m@x>")
 
@@ -83,3 +84,49 @@ def test_redirect_needs_a_bsm_address(config: Config) -> None:
 def test_hold_and_drop(config: Config) -> None:
     assert make_plan(config, decision("order_unknown", "hold"), FACTS).state == "held"
     assert make_plan(config, decision("auto_generated", "drop"), FACTS).state == "done"
+
+
+def test_no_contact_without_a_seller(config: Config) -> None:
+    # The store refuses a contact without a seller: the plan holds instead of crashing.
+    plan = make_plan(config, decision("post_sale_seller_fulfilled", "forward", seller_id=None),
+                     FACTS)
+    assert (plan.state, plan.send, plan.new_contact, plan.decision.rule) == (
+        "held", None, False, "no-seller")
+
+
+ADDRESS = "service@musterhandel.de"
+
+
+@pytest.mark.parametrize(("made", "address", "why"), [
+    (decision("post_sale_seller_fulfilled", "forward", seller_id=None), None, "needs a seller"),
+    (decision("post_sale_seller_fulfilled", "drop", seller_id=None), None, "needs a seller"),
+    (decision("post_sale_seller_fulfilled", "forward", contact_id=4), ADDRESS,
+     "continues contact 4"),
+    (decision("follow_up", "forward"), ADDRESS, "no contact was found"),
+    (decision("post_sale_seller_fulfilled", "forward", region=None), ADDRESS,
+     "forward needs a region"),
+    (decision("pre_sale", "redirect", region=None), ADDRESS, "redirect needs a region"),
+    (decision("pre_sale", "redirect"), ADDRESS, "region de2de has none"),
+    (decision("pre_sale", "bounce"), None, "no seller's address"),
+    (decision("unknown_sender", "bounce"), ADDRESS, "never sent for unknown_sender"),
+])
+def test_release_as_refused_where_the_action_cannot_be_taken(
+        config: Config, made: Decision, address: str | None, why: str) -> None:
+    refusal = cannot_take(config, made, address)
+    assert refusal is not None and why in refusal
+
+
+@pytest.mark.parametrize(("made", "address"), [
+    (decision("post_sale_seller_fulfilled", "forward"), ADDRESS),
+    (decision("post_sale_seller_fulfilled", "forward"), None),  # forwards need no address
+    (decision("follow_up", "forward", contact_id=4), ADDRESS),
+    (decision("pre_sale", "bounce"), ADDRESS),
+    (decision("order_unknown", "hold", seller_id=None, region=None), None),
+    (decision("auto_generated", "drop", seller_id=None), None),
+])
+def test_release_as_allowed_where_the_action_can_be_taken(
+        config: Config, made: Decision, address: str | None) -> None:
+    assert cannot_take(config, made, address) is None
+    # And the plan then takes exactly that action.
+    plan = make_plan(config, made, Facts(seller_address=address))
+    assert plan.decision.action == made.action

@@ -95,3 +95,42 @@ def test_sigterm_exits_0_after_work(daemon: Router) -> None:
     daemon.expect("sent", lambda r: r.get("kind") == "forward")
     daemon.signal(signal.SIGTERM)
     assert daemon.wait() == 0
+
+
+def test_held_mail_acted_on_once_while_serve_runs(daemon: Router, tmp_path: Path) -> None:
+    """`orders import` and `release --all` race over held mail; the daemon keeps running.
+
+    Each held inquiry is taken by one of them (the other finds it not held),
+    and the daemon never takes one they hold: one forward each in the outbox.
+    """
+    from tests.pipeline.conftest import csba_ids, order_id, orders_report, wait_until
+    from tests.pipeline.walk import DONE, assert_accounted
+
+    count = 8
+    ids = [f"<held-{n}@musterhandel.de>" for n in range(count)]
+    for n, message_id in enumerate(ids):
+        send(daemon, forward(order_id(n), message_id=message_id))
+    for message_id in ids:
+        record = daemon.expect("decided", lambda r, m=message_id: r.get("message_id") == m)
+        assert (record["category"], record["state"]) == ("order_unknown", "held")
+    report = tmp_path / "later.txt"
+    report.write_text(orders_report(count), encoding="utf-8")
+    command = [sys.executable, "-m", "router", "--config", str(daemon.config)]
+    racers = [subprocess.Popen([*command, "orders", "import", "--seller", "A1MUSTERHANDEL",
+                                str(report)], stdout=subprocess.PIPE, text=True),
+              subprocess.Popen([*command, "release", "--all"], stdout=subprocess.PIPE,
+                               text=True)]
+    outputs = [racer.communicate(timeout=120)[0] for racer in racers]
+    assert [racer.returncode for racer in racers] == [0, 0], outputs
+    outbox = daemon.config.parent / "outbox"
+    wait_until(lambda: sum(csba_ids(outbox).values()) >= count, 60, "every forward delivered")
+    assert csba_ids(outbox) == dict.fromkeys(ids, 1)
+    engine = daemon.db
+    try:
+        places = assert_accounted(engine)
+    finally:
+        engine.dispose()
+    assert sorted(places.values()) == [DONE] * count
+    # Every message was acted on by exactly one of the two commands.
+    acted = "".join(outputs).count("-> forward (forward queued)")
+    assert acted == count, outputs

@@ -22,6 +22,9 @@ from router.store import (
     utcnow,
 )
 
+#: The newest migration shipped; bump it with each new revision file.
+LATEST = "0005"
+
 
 def test_fresh_database_has_no_revision(db_url: str) -> None:
     engine = open_engine(db_url)
@@ -32,7 +35,7 @@ def test_fresh_database_has_no_revision(db_url: str) -> None:
 
 
 def test_migrated_database_matches_metadata(engine: Engine) -> None:
-    assert current_revision(engine) == head_revision() == "0004"
+    assert current_revision(engine) == head_revision() == LATEST
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []
@@ -52,7 +55,7 @@ def test_upgrade_again_is_a_no_op(engine: Engine) -> None:
 def test_database_from_a_newer_version_is_a_store_error(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
-    with pytest.raises(StoreError, match="9999.*known revisions end at 0004"):
+    with pytest.raises(StoreError, match="9999.*known revisions end at " + LATEST):
         upgrade(engine)
 
 
