@@ -1,7 +1,7 @@
 """SMTP load: the router's intake and pipeline against a bare SMTP sink, in one run.
 
 Usage:  .venv/bin/python bench/smtp_load.py [--messages N] [--sessions S] [--size BYTES]
-                                            [--keep] [--intake-only] [--profile]
+                                            [--keep] [--intake-only] [--profile] [--trust]
 
 One load client (S concurrent SMTP sessions, threads with smtplib, each
 sending its share of the messages one after the other) sends N in-scope
@@ -24,6 +24,10 @@ message `done` in the database.
 
 Diagnosis: `--intake-only` runs `serve --intake-only` instead (the accept
 rate alone: what intake costs without the pipeline competing for the CPU);
+`--trust` sets `trust.authserv_id` (sender trust believing the mail server in
+front) and puts that server's Received: and a passing Authentication-Results:
+on every message, so every message is still authenticated and forwarded: the
+cost of the trust check, to compare with a run without it;
 `--profile` skips the SMTP runs: it stores the messages straight into a
 fresh database, then times the pipeline (`drain`) and one delivery pass
 in this process, stage by stage, and prints cProfile's top functions of
@@ -90,8 +94,21 @@ def orders_report(count: int) -> str:
     return "\n".join([header, *lines]) + "\n"
 
 
-def inquiry(n: int, size: int) -> tuple[str, bytes]:
-    """The n-th inquiry (Message-ID, bytes): a German forward of about `size` bytes."""
+FRONT = "mx.bench.example.internal"
+#: What the mail server in front writes on top of each message under `--trust`.
+FRONT_HEADERS = (
+    f"Received: from mail.musterhandel.de (mail.musterhandel.de [192.0.2.25]) by {FRONT} "
+    "with ESMTPS id 4Xk; Tue, 3 Nov 2026 09:12:05 +0100\r\n"
+    f"Authentication-Results: {FRONT}; spf=pass smtp.mailfrom=service@musterhandel.de; "
+    "dkim=pass header.d=musterhandel.de header.s=s2026; "
+    "dmarc=pass (p=reject) header.from=musterhandel.de\r\n").encode()
+
+
+def inquiry(n: int, size: int, trust: bool = False) -> tuple[str, bytes]:
+    """The n-th inquiry (Message-ID, bytes): a German forward of about `size` bytes.
+
+    `trust`: with the front server's headers on top (see `FRONT_HEADERS`).
+    """
     from tests.pipeline.test_process import forward
 
     message_id = f"<load-{n}-{os.getpid()}@musterhandel.de>"
@@ -103,7 +120,7 @@ def inquiry(n: int, size: int) -> tuple[str, bytes]:
         text += "\r\n" + FILLER[i % len(FILLER)]
         i += 1
         raw = forward(order_id(n), message_id=message_id, text=text)
-    return message_id, raw
+    return message_id, (FRONT_HEADERS + raw if trust else raw)
 
 
 # --- the load client ---------------------------------------------------------
@@ -213,12 +230,20 @@ class Served:
     cpu_seconds: dict[str, float]  # during the load: "intake" (serve) and "pipeline" (children)
 
 
-def router_config(port: int) -> str:
-    """config/router.yaml unchanged but for the port (its ./var paths are relative)."""
+def router_config(port: int, trust: bool = False) -> str:
+    """config/router.yaml unchanged but for the port (its ./var paths are relative).
+
+    `trust`: with `trust.authserv_id` set to the bench's front server.
+    """
     text = (REPO / "config" / "router.yaml").read_text(encoding="utf-8")
     text, count = re.subn(r"listen: 127\.0\.0\.1:2525", f"listen: 127.0.0.1:{port}", text)
     if count != 1:
         raise SystemExit("smtp_load: config/router.yaml has no 'listen: 127.0.0.1:2525'")
+    if trust:
+        text, count = re.subn(r"(?m)^auto_reply:$",
+                              f"trust:\n  authserv_id: {FRONT}\nauto_reply:", text)
+        if count != 1:
+            raise SystemExit("smtp_load: config/router.yaml has no 'auto_reply:' line")
     return text
 
 
@@ -281,9 +306,10 @@ def ready(log: str, intake_only: bool) -> bool:
 
 
 def bench_serve(directory: Path, messages: list[tuple[str, bytes]], sessions: int,
-                intake_only: bool = False, spy_path: Path | None = None) -> Served:
+                intake_only: bool = False, spy_path: Path | None = None,
+                trust: bool = False) -> Served:
     port = free_port()
-    (directory / "router.yaml").write_text(router_config(port), encoding="utf-8")
+    (directory / "router.yaml").write_text(router_config(port, trust), encoding="utf-8")
     (directory / "orders.txt").write_text(orders_report(len(messages)), encoding="utf-8")
     imported = cli(directory, "orders", "import", "--seller", SELLER_ID, "orders.txt",
                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -365,7 +391,7 @@ def check(directory: Path, expected: set[str], log_path: Path) -> None:
 # --- where the time goes ------------------------------------------------------
 
 
-def profile(messages: list[tuple[str, bytes]], top: int = 25) -> None:
+def profile(messages: list[tuple[str, bytes]], top: int = 25, trust: bool = False) -> None:
     """Stage timings of the pipeline and delivery, in-process, and the drain's profile.
 
     The daemon runs intake, workers and delivery in one process, so their
@@ -380,6 +406,7 @@ def profile(messages: list[tuple[str, bytes]], top: int = 25) -> None:
     from router.config import load_config
     from router.decide.language import warm_up
     from router.orders import import_report
+    from router.pipeline import prepare as prepare_module
     from router.pipeline import process as process_module
     from router.pipeline import runner
     from router.store import open_engine, upgrade, utcnow
@@ -390,6 +417,10 @@ def profile(messages: list[tuple[str, bytes]], top: int = 25) -> None:
     config = load_config(REPO / "config" / "router.yaml", env={})
     config = config.model_copy(update={"outbound": config.outbound.model_copy(
         update={"transport": f"maildir://{tmp / 'outbox'}"})})
+    if trust:
+        from router.config.model import Trust
+
+        config = config.model_copy(update={"trust": Trust(authserv_id=FRONT)})
     templates = NoticeTemplates.from_config(config)
     warm_up()
 
@@ -423,8 +454,8 @@ def profile(messages: list[tuple[str, bytes]], top: int = 25) -> None:
 
     try:
         engine = fresh_store("timed.db")
-        for name in ("parse_message", "classify", "_facts", "_write_many", "compose_forward",
-                     "_enqueue_many"):
+        timed("parse_message", prepare_module)
+        for name in ("classify", "_facts", "_write_many", "compose_forward", "_enqueue_many"):
             timed(name, process_module)
         timed("claim", runner)
         began, cpu = time.perf_counter(), time.process_time()
@@ -475,26 +506,31 @@ def main(argv: list[str] | None = None) -> int:
                         help="diagnosis: record serve and its children with py-spy (raw "
                              "collapsed stacks) into FILE; py-spy's sampling options come "
                              "from $SPY_ARGS (default '--gil --subprocesses')")
+    parser.add_argument("--trust", action="store_true",
+                        help="set trust.authserv_id and put the front server's passing "
+                             "Authentication-Results on every message (the trust check's cost)")
     parser.add_argument("--sink", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.sink is not None:
         run_sink(args.sink)
         return 0
 
-    messages = [inquiry(n, args.size) for n in range(args.messages)]
+    messages = [inquiry(n, args.size, args.trust) for n in range(args.messages)]
     size = sum(len(raw) for _, raw in messages) / len(messages)
     if args.profile:
-        profile(messages)
+        profile(messages, trust=args.trust)
         return 0
     print(f"load: {len(messages)} messages of {size:.0f} bytes on average, "
-          f"{args.sessions} concurrent sessions, {os.cpu_count()} CPUs")
+          f"{args.sessions} concurrent sessions, {os.cpu_count()} CPUs"
+          + (f", trust.authserv_id {FRONT}" if args.trust else ""))
 
     sink = bench_sink(messages, args.sessions)
     print(f"sink  accept: {sink.rate:8.1f} msg/s  ({sink.seconds:.2f}s)")
 
     directory = Path(tempfile.mkdtemp(prefix="csba-smtp-load-"))
     try:
-        served = bench_serve(directory, messages, args.sessions, args.intake_only, args.spy)
+        served = bench_serve(directory, messages, args.sessions, args.intake_only, args.spy,
+                             args.trust)
     finally:
         if args.keep:
             print(f"kept: {directory}")

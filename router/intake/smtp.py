@@ -191,6 +191,7 @@ class IntakeHandler:
             peer=str(session.peer[0]) if isinstance(session.peer, tuple) else None,
             arrived_at=arrived_at,
             message_id=message_id,
+            helo=session.host_name,
         )
         try:
             # Group commit: stored together with the messages of the other
@@ -230,6 +231,7 @@ class _Arrival:
     peer: str | None
     arrived_at: datetime
     message_id: str | None
+    helo: str | None = None  # the client's HELO/EHLO name, for SPF (trust.verify)
 
     def facts(self, event: str) -> dict[str, Any]:
         return {
@@ -244,7 +246,8 @@ class _Arrival:
 
 def _store_and_log(engine: Engine, arrivals: list[_Arrival]) -> list[int | StoreError]:
     results = store_each(engine, [
-        Arrival(a.raw, a.mail_from, a.rcpt_tos, "smtp", a.peer, a.arrived_at, a.message_id)
+        Arrival(a.raw, a.mail_from, a.rcpt_tos, "smtp", a.peer, a.arrived_at, a.message_id,
+                a.helo)
         for a in arrivals])
     for result, arrival in zip(results, arrivals, strict=True):
         if isinstance(result, int):

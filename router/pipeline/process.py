@@ -39,13 +39,13 @@ from router.act.compose import (
     compose_redirect,
 )
 from router.act.queue import Queued, enqueue_many
-from router.categories import BOUNCE
+from router.categories import BOUNCE, UNAUTHENTICATED
 from router.config import Config
 from router.decide.classify import Decision, classify
-from router.decide.identify import find_seller
-from router.decide.message import Envelope, ParsedMail
-from router.decide.parse import parse_message
+from router.decide.identify import strip_tag
+from router.decide.message import ParsedMail
 from router.pipeline.plan import NOTICE_REPEAT_DAYS, Facts, Plan, make_plan
+from router.pipeline.prepare import Read, read, read_many
 from router.pipeline.watchdog import Watch, watching
 from router.store import begin_write, contacts, decisions, received, utcnow
 from router.store.handled import NoticesSent, decided_copies, decided_copy, notices_sent
@@ -73,16 +73,6 @@ class Outcome:
     received_id: int
     state: str
     decision: Decision
-
-
-def envelope_of(config: Config, row: Any) -> Envelope:
-    """The envelope as stored; an IMAP account stands for the recipient's region."""
-    region = None
-    if row.channel == "imap" and row.channel_ref:
-        account = str(row.channel_ref).split(":", 1)[0]
-        region = next((a.region for a in config.imap if a.name == account), None)
-    return Envelope(mail_from=row.mail_from, rcpt_tos=tuple(row.rcpt_tos or ()),
-                    imap_region=region)
 
 
 def process(engine: Engine, config: Config, received_id: int, owner: str, templates: Any,
@@ -145,6 +135,7 @@ def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
 
     with engine.connect() as conn:
         rows = {row.id: row for row in conn.execute(_RECEIVED, {"ids": ids})}
+        reads = read_many(config, list(rows.values()))
         # Every message is decided on one snapshot first, so that the copies
         # decided before are looked up once for the whole batch.
         decided: dict[int, _Decided] = {}
@@ -154,7 +145,8 @@ def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
                 if row is None:
                     raise LookupError(received_id)
                 with watching(watch, received_id):
-                    decided[received_id] = _decide(conn, config, row)
+                    decided[received_id] = _decide(conn, config, row,
+                                                   prepared=reads.get(received_id))
             except Exception:
                 conn.rollback()
                 left.append(received_id)
@@ -169,7 +161,8 @@ def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
                     flush()
                     conn.rollback()
                     with watching(watch, received_id):
-                        prepared = _prepare(conn, config, first_read.row)
+                        prepared = _prepare(conn, config, first_read.row,
+                                            prepared=reads.get(received_id))
             except Exception:
                 conn.rollback()
                 left.append(received_id)
@@ -208,7 +201,7 @@ class _Prepared:
                 found.add(("order", decision.seller_id, order_id))
         if self.address is not None and decision.action == BOUNCE:
             # Notices: only a bounce reads the notices sent, only a bounce sends one.
-            found.add(("address", self.address))
+            found.add(("address", strip_tag(self.address.lower())))
         if self.mail.message_id:
             found.add(("message-id", self.mail.message_id.strip()))
         return frozenset(found)
@@ -226,19 +219,22 @@ class _Decided:
 
 
 def _decide(conn: Connection, config: Config, row: Any, *,
-            force_category: str | None = None) -> _Decided:
-    """Parse and classify one message, reading through `conn`."""
-    mail = parse_message(row.raw)
-    envelope = envelope_of(config, row)
-    decision = classify(config, mail, envelope, orders=DbOrderBook(conn),
-                        history=DbHistory(conn), now=row.arrived_at)
+            force_category: str | None = None, prepared: Read | None = None) -> _Decided:
+    """Parse and classify one message, reading through `conn`.
+
+    `prepared`: the message already read (a batch reads its messages side
+    by side, see `router.pipeline.prepare`).
+    """
+    found = prepared or read(config, row)
+    mail = found.mail
+    decision = classify(config, mail, found.envelope, orders=DbOrderBook(conn),
+                        history=DbHistory(conn), now=row.arrived_at, verified=found.verified)
     if force_category is not None:
         decision = replace(decision, category=force_category,
                            action=config.action_for(force_category), rule="released",
                            reason=f"an operator released it as {force_category}")
-    match = find_seller(config, mail, envelope)
     dedup_key = _dedup_key(decision, mail)
-    return _Decided(row, mail, decision, match.address if match else None, dedup_key)
+    return _Decided(row, mail, decision, decision.address, dedup_key)
 
 
 def _planned(conn: Connection, config: Config, decided: _Decided,
@@ -254,9 +250,10 @@ def _planned(conn: Connection, config: Config, decided: _Decided,
 
 
 def _prepare(conn: Connection, config: Config, row: Any, *,
-             force_category: str | None = None) -> _Prepared:
+             force_category: str | None = None, prepared: Read | None = None) -> _Prepared:
     """Parse, classify and plan one message, reading through `conn`."""
-    return _planned(conn, config, _decide(conn, config, row, force_category=force_category))
+    return _planned(conn, config, _decide(conn, config, row, force_category=force_category,
+                                          prepared=prepared))
 
 
 def preview(conn: Connection, config: Config, row: Any, *,
@@ -270,6 +267,9 @@ def preview(conn: Connection, config: Config, row: Any, *,
 def _dedup_key(decision: Decision, mail: ParsedMail) -> str | None:
     if not mail.message_id:
         return None  # nothing stable to recognise a copy by
+    if decision.category == UNAUTHENTICATED:
+        # A forger must not claim a Message-ID the seller's real mail will carry.
+        return None
     return f"{decision.seller_id or '-'}|{mail.message_id.strip()}"
 
 

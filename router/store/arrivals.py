@@ -68,6 +68,7 @@ class Arrival:
     channel_ref: str | None
     arrived_at: datetime
     message_id: str | None
+    helo: str | None = None  # SMTP: the client's HELO/EHLO name
 
 
 def _row(arrival: Arrival) -> dict[str, Any]:
@@ -81,10 +82,23 @@ def _row(arrival: Arrival) -> dict[str, Any]:
         "rcpt_tos": list(arrival.rcpt_tos),
         "channel": arrival.channel,
         "channel_ref": arrival.channel_ref,
+        "helo": _helo(arrival.helo),
         "arrived_at": arrival.arrived_at,
         "state": "received",
         "attempts": 0,
     }
+
+
+def _helo(name: str | None) -> str | None:
+    """The HELO name as a client gave it, printable ASCII only, at most 255 characters.
+
+    A client writes what it likes there; a NUL byte must not reach the
+    database (PostgreSQL refuses it, and with it the whole group commit).
+    """
+    if name is None:
+        return None
+    kept = "".join(c for c in name[:255] if "!" <= c <= "~")
+    return kept or None
 
 
 def store_many(engine: Engine, arrivals: Sequence[Arrival]) -> list[int]:
