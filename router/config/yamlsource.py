@@ -144,7 +144,12 @@ def load_yaml(
         return None, SourceMap(), [Problem(file, 1, 1, "file not found")]
     except (OSError, UnicodeDecodeError) as exc:
         return None, SourceMap(), [Problem(file, 1, 1, f"cannot read file: {exc}")]
-    loader = yaml.SafeLoader(text)
+    try:
+        # The reader checks the text when the loader is made (a control
+        # character raises ReaderError there).
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:
+        return None, SourceMap(), [Problem(file, 1, 1, f"YAML error: {exc}")]
     try:
         node = loader.get_single_node()
         if node is None:
