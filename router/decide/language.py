@@ -151,7 +151,9 @@ def _ask_lingua(clean: str) -> LanguageGuess | None:
 # --- cleaning ------------------------------------------------------------
 
 _URL = re.compile(r"(?:https?://|ftp://|www\.)\S+", re.IGNORECASE)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Starts only where a run of local-part characters starts (retried at
+# every character of a long run it was quadratic).
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _NUMBERS = re.compile(r"\d[\d\s.,:/#-]*")
 
 

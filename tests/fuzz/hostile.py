@@ -57,3 +57,49 @@ HTML_CASES: dict[str, tuple[str, Callable[[int], str]]] = {
 
 def html_case(name: str, size: int) -> str:
     return HTML_CASES[name][1](size)
+
+
+# Plain-text units whose long runs attack the per-message steps after the
+# HTML: address, order-id and number patterns, unwrap's header-block and
+# quote patterns, the phrase matcher and the language cleaner.
+TEXT_UNITS: dict[str, str] = {
+    "letters": "a",
+    "dots": "a.",
+    "address_parts": "a@",
+    "at_signs": "@a",
+    "digits": "1",
+    "digit_groups": "123-",
+    "order_id_parts": "302-1234567-",
+    "spaces": " ",
+    "tabs": "\t",
+    "quote_marks": ">",
+    "angles": "<a@",
+    "brackets": "[a@",
+    "underscores": "a_",
+    "plus_signs": "a+",
+    "labels": "Von: ",
+    "label_words": "From To Cc ",
+    "words": "bitte ",
+    "phrase_start": "würde ich ",
+    "encoded_words": "=?utf-8?q?",
+    "urls": "http://",
+    "han": "订",
+    "nbsp": "\u00a0",
+    "dashes": "\u2013",
+}
+HEADER_NAMES = ("From", "Subject", "Reply-To", "Return-Path", "Message-ID", "To", "Date",
+                "References", "Auto-Submitted", "Content-Type")
+
+
+def text_mail(unit: str, size: int, *, header: str | None = None) -> bytes:
+    """A message whose body (or, with `header`, that header) is `unit` repeated."""
+    run = repeat(unit, size)
+    headers = {"From": "kunde@example.de", "To": "csba-de2de@amazon.de",
+               "Subject": "Frage", "Message-ID": "<x@example.de>"}
+    body = "Hallo"
+    if header is None:
+        body = run
+    else:
+        headers[header] = run
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    return (head + "Content-Type: text/plain; charset=utf-8\r\n\r\n" + body).encode("utf-8")

@@ -84,7 +84,7 @@ def check_unwrap(raw: bytes) -> None:
 
 
 @cache
-def _world() -> Any:
+def world() -> Any:
     from tests.decide.labelled.world import load
     warm_up()  # the language models load once, not inside a timed call
     return load(LABELLED)
@@ -100,11 +100,11 @@ ENVELOPES = (
 
 def check_classify(case: tuple[bytes, int]) -> None:
     raw, which = case
-    world = _world()
+    w = world()
     mail = parse_message(raw)
     decision = _timed("classify", lambda: classify(
-        world.config, mail, ENVELOPES[which % len(ENVELOPES)], orders=world.orders,
-        history=world.history, now=world.now))
+        w.config, mail, ENVELOPES[which % len(ENVELOPES)], orders=w.orders,
+        history=w.history, now=w.now))
     assert isinstance(decision, Decision)
 
 

@@ -5,12 +5,19 @@ docs/fuzzing.md lists them with the command that found them.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
 from router.config.errors import ConfigError
 from router.config.loader import load_config
+from router.decide.classify import classify
+from router.decide.language import detect_language
+from router.decide.parse import parse_message
+from router.decide.unwrap import unwrap
+from tests.fuzz.hostile import repeat, text_mail
+from tests.fuzz.targets import ENVELOPES, world
 
 
 def _config(tmp_path: Path, text: str) -> Path:
@@ -27,3 +34,63 @@ def test_config_with_a_control_character_is_a_config_error(tmp_path: Path, text:
         load_config(_config(tmp_path, text))
     [problem] = caught.value.problems
     assert "special characters are not allowed" in problem.message
+
+
+# -- super-linear patterns over attacker-controlled text ---------------------------------------
+# Each took seconds to minutes before (figures in docs/fuzzing.md); linear
+# now, they take milliseconds.  The bound is a hundred times what they take.
+
+def _decide(raw: bytes) -> float:
+    start = time.perf_counter()
+    mail = parse_message(raw)
+    w = world()
+    classify(w.config, mail, ENVELOPES[2], orders=w.orders, history=w.history,
+             now=w.now)
+    return time.perf_counter() - start
+
+
+@pytest.mark.parametrize("header", ["From", "Return-Path", "Sender", "Resent-From",
+                                    "X-Forwarded-For", "Delivered-To"])
+@pytest.mark.parametrize("unit", ["a", "a.", "1-", "\u2013"])
+def test_long_address_header_without_an_address_decides_fast(header: str, unit: str) -> None:
+    # parse._ADDR (From), automatic._BARE_LOCAL (Return-Path, From) and
+    # identify._ADDR (To, X-Forwarded-For, ...) were retried at every
+    # character of the run: a 20,000-character From took 13-23 s.
+    world()  # loaded outside the timing
+    raw = text_mail(unit, 200_000, header=header)
+    seconds = _decide(raw)
+    assert seconds < 2.0, f"{header}: {seconds:.1f} s"
+
+
+def test_long_word_before_an_at_sign_cleans_fast() -> None:
+    # language._EMAIL over the first 100,000 characters the cleaner reads.
+    text = "Guten Tag " + "a" * 99_000 + "@"
+    start = time.perf_counter()
+    detect_language(text)
+    assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize("label", ["From: <", "From: x [mailto:"])
+def test_forwarded_header_with_many_at_signs_unwraps_fast(label: str) -> None:
+    # unwrap._ANGLE_ADDR tried every "@" of the token, each time to its end:
+    # 40,000 characters of "<a@a@..." took 138 s.
+    body = ("-----Original Message-----\n" + label + repeat("a@", 200_000)
+            + "\nSent: Monday\nTo: b@example.de\nSubject: x\n\nHallo")
+    raw = ("From: a@b.de\r\nSubject: Fwd: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+           + body).encode()
+    mail = parse_message(raw)
+    start = time.perf_counter()
+    unwrap(mail)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_address_patterns_still_find_what_they_found() -> None:
+    def sender(value: str) -> str | None:
+        return parse_message(f"From: {value}\r\n\r\nHallo".encode()).from_addr
+
+    assert sender("Max Muster <max@example.de>") == "max@example.de"
+    assert sender("junk " + "a" * 5000 + " x <y@z.de") == "y@z.de"
+    mail = parse_message(b"From: a@b.de\r\nSubject: Fwd: x\r\n\r\n-----Original Message-----\n"
+                         b"From: Kunde [mailto:kunde@example.de]\nSent: Monday\n"
+                         b"To: service@musterhandel.de\nSubject: Frage\n\nHallo")
+    assert unwrap(mail).inquiry_from == "kunde@example.de"
