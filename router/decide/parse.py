@@ -13,7 +13,8 @@ worker; each cap past which the rest is ignored leaves a defect):
 `MAX_RAW_BYTES` of the message, the email parser's own budget of parts,
 header fields and lines (see `mimeread`), `MAX_PARTS` parts and
 `MAX_MIME_DEPTH` levels walked, `MAX_MESSAGE_DEPTH` attached messages,
-`MAX_TEXT_CHARS` of body text, and per HTML part the caps of `html_text`.
+`MAX_TEXT_CHARS` of body text, `MAX_HTML_PER_MESSAGE` characters of HTML
+and per HTML part the caps of `html_text`.
 Address and header patterns cannot retry over a run (see `_ADDR`).
 """
 
@@ -30,7 +31,7 @@ from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datet
 
 from router.decide.charsets import decode_bytes, decode_surrogates
 from router.decide.encoded_words import decode_header_value
-from router.decide.html_text import html_to_text
+from router.decide.html_text import MAX_HTML_CHARS, html_to_text
 from router.decide.message import Attachment, ParsedMail
 from router.decide.mimeread import read_message
 
@@ -40,6 +41,9 @@ MAX_HEADERS = 2_000
 MAX_MIME_DEPTH = 40
 MAX_MESSAGE_DEPTH = 6
 MAX_PARTS = 2_000
+# HTML characters converted per message (each part is also cut at
+# html_text.MAX_HTML_CHARS): twelve 2 MB parts of hostile HTML took 5 s.
+MAX_HTML_PER_MESSAGE = 2 * MAX_HTML_CHARS
 
 # The lookbehind lets a match start only where a run of local-part
 # characters starts: a search retried at every character of a long run
@@ -88,6 +92,7 @@ class _Builder:
         self.parts_seen = 0
         self.html_used = False
         self.plain_used = False
+        self.html_left = MAX_HTML_PER_MESSAGE
 
     def build(self, msg: Message, raw_size: int) -> ParsedMail:
         headers = _headers(msg)
@@ -141,7 +146,12 @@ class _Builder:
             self._attach(part, ctype)
             return ""
         if ctype == "text/html":
-            text = html_to_text(self._decoded_text(part))
+            html = self._decoded_text(part)
+            if len(html) > self.html_left:
+                self._add_defect(f"HTML over {MAX_HTML_PER_MESSAGE} characters, rest ignored")
+                html = html[: max(self.html_left, 0)]
+            self.html_left -= min(len(html), MAX_HTML_CHARS)
+            text = html_to_text(html)
             self.html_used = self.html_used or bool(text.strip())
             return text
         text = self._decoded_text(part)

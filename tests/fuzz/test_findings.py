@@ -18,7 +18,7 @@ from router.decide.language import detect_language
 from router.decide.parse import parse_message
 from router.decide.unwrap import unwrap
 from router.intake.arrival import ArchivedEnvelope, archived_envelope
-from tests.fuzz.hostile import repeat, text_mail
+from tests.fuzz.hostile import html_case, repeat, text_mail
 from tests.fuzz.targets import ENVELOPES, world
 
 
@@ -147,3 +147,18 @@ def test_big_real_attachment_is_read_whole() -> None:
     mail = parse_message(raw)
     assert not any("rest ignored" in defect for defect in mail.defects)
     assert [a.filename for a in mail.attachments] == ["a.pdf"]
+
+
+def test_many_big_html_parts_convert_fast() -> None:
+    # Twelve 2 MB parts of hostile HTML took 5 s: the per-part caps alone
+    # multiply with the parts; now the HTML a message converts has a cap too.
+    part = html_case("paragraphs", 2_000_000).encode()
+    raw = (_HEAD + b"Content-Type: multipart/mixed; boundary=b\r\n\r\n" + b"".join(
+        b"--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + part + b"\r\n"
+        for _ in range(12)) + b"--b--")
+    start = time.perf_counter()
+    mail = parse_message(raw)
+    seconds = time.perf_counter() - start
+    assert seconds < 3.0, f"{seconds:.1f} s"
+    assert any(defect.startswith("HTML over") for defect in mail.defects)
+    assert mail.text.startswith("a\na\n")
