@@ -86,7 +86,7 @@ def check_unwrap(raw: bytes) -> None:
 @cache
 def world() -> Any:
     from tests.decide.labelled.world import load
-    warm_up()  # the language models load once, not inside a timed call
+    warm_up()  # models and phrase patterns load once, not inside a timed call
     return load(LABELLED)
 
 

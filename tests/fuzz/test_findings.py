@@ -13,12 +13,15 @@ import pytest
 
 from router.config.errors import ConfigError
 from router.config.loader import load_config
+from router.decide import vocabulary
 from router.decide.classify import classify
-from router.decide.language import detect_language
+from router.decide.language import detect_language, warm_up
 from router.decide.parse import parse_message
 from router.decide.unwrap import unwrap
 from router.intake.arrival import ArchivedEnvelope, archived_envelope
+from router.orders.report import LineError, OrderLine, parse_report
 from tests.fuzz.hostile import html_case, repeat, text_mail
+from tests.fuzz.strategies import REPORT_COLUMNS
 from tests.fuzz.targets import ENVELOPES, world
 
 
@@ -162,3 +165,23 @@ def test_many_big_html_parts_convert_fast() -> None:
     assert seconds < 3.0, f"{seconds:.1f} s"
     assert any(defect.startswith("HTML over") for defect in mail.defects)
     assert mail.text.startswith("a\na\n")
+
+
+def test_warm_up_compiles_the_phrase_patterns_for_chinese_text() -> None:
+    # Found by the classify target: the first message with text beyond
+    # Latin-1 compiled the phrase patterns for it inside its decide
+    # (3.8-8.5 s); the worker's warm-up at start now does it.
+    warm_up()
+    assert all(matcher.prepared for matcher in vocabulary.MATCHERS)
+
+
+@pytest.mark.parametrize("date", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_report_date_outside_the_utc_range_is_a_line_error(date: str) -> None:
+    # Found by the report target: OverflowError from astimezone(UTC) ended
+    # the whole import instead of skipping the line.
+    header = "\t".join(REPORT_COLUMNS)
+    good = "302-1234567-1234567\t2026-06-01T10:00:00+00:00\tShipped\tAmazon\tAmazon.de\tx\t1\tx"
+    bad = good.replace("2026-06-01T10:00:00+00:00", date)
+    rows = list(parse_report([header, bad, good]))
+    assert isinstance(rows[0], LineError) and rows[0].line_no == 2 and date in rows[0].reason
+    assert isinstance(rows[1], OrderLine)
