@@ -15,11 +15,12 @@ to be slow converts in about 0.3 s, see bench/worst_html.py); `_tidy`
 then uses only patterns that cannot retry over a run.
 
 The text is exactly what walking BeautifulSoup's lxml tree gave before
-(the labelled and blind sets are checked against it): blocks and cells
-as described below, `<pre>` as its strings with its newlines kept,
-comments, doctypes and processing instructions dropped, and strings
+(tests/fuzz checks it against that walk on generated tag soup): a block
+element starts and ends a line, <br> breaks one, cells are separated by
+a space, `<pre>` is its strings with their newlines kept, comments,
+doctypes and processing instructions are dropped, and so are strings
 inside rt, rp, script, style or template (BeautifulSoup's "string
-containers") left out wherever they occur.
+containers") wherever they occur.
 """
 
 from __future__ import annotations
