@@ -200,7 +200,12 @@ def load_yaml(
         return None, SourceMap(), [Problem(file, 1, 1, str(exc))]
     except (OSError, UnicodeDecodeError) as exc:
         return None, SourceMap(), [Problem(file, 1, 1, f"cannot read file: {exc}")]
-    loader = _FAST_LOADER(text)
+    try:
+        # The pure-Python reader checks the text when the loader is made (a
+        # control character raises ReaderError there); libyaml's while parsing.
+        loader = _FAST_LOADER(text)
+    except yaml.YAMLError as exc:
+        return None, SourceMap(), [Problem(file, 1, 1, f"YAML error: {exc}")]
     try:
         node = _compose(loader, text)
         if node is None:
@@ -229,7 +234,7 @@ def _compose(loader: Any, text: str) -> yaml.Node | None:
     """The document's node tree; a syntax error as the pure-Python loader words it."""
     try:
         return loader.get_single_node()  # type: ignore[no-any-return]
-    except yaml.MarkedYAMLError:
+    except yaml.YAMLError:  # syntax (marked) or a character the reader refuses
         if type(loader) is yaml.SafeLoader:
             raise
     slow = yaml.SafeLoader(text)

@@ -33,7 +33,10 @@ from router.decide.message import Envelope, Evidence, ParsedMail
 
 T = TypeVar("T")
 
-_ADDR = re.compile(r"[^\s<>,;:\"'()\[\]]+@[^\s<>,;:\"'()\[\]]+")
+# Starts only where a run of address characters starts (the lookbehind):
+# retried at every character of a long run without "@" it was quadratic.
+_ADDR_CHAR = r"[^\s<>,;:\"'()\[\]]"
+_ADDR = re.compile(rf"(?<!{_ADDR_CHAR}){_ADDR_CHAR}+@{_ADDR_CHAR}+")
 
 SELLER_SOURCES = ("envelope sender", "Resent-From", "X-Forwarded-For", "Return-Path", "From")
 REGION_SOURCES = ("envelope recipient", "X-Original-To", "Delivered-To", "To", "Cc",
