@@ -18,6 +18,9 @@ Measurements:
   from 30 addresses (10 each, all accepted under the default limits);
 - accept-idle-one: the same with the idle connections all from one address
   (past smtp.max_connections_per_ip, 50, they are refused with 421);
+- worst-html: the decide time (parse + classify) of the worst hostile HTML
+  known (bench/worst_html.py: fuzzing's and issue 12's cases, 2 MB a part),
+  beside an ordinary HTML inquiry of some 20 KB;
 - reload-noop: the worst NOOP round trip on an open SMTP session while
   `serve` reloads (SIGHUP) a config of `--sellers` sellers (20,000), beside
   the worst over a quiet stretch as long (bench/abuse_reload.py);
@@ -189,6 +192,20 @@ def accept_with_idle_connections_from_one(args: argparse.Namespace) -> Figure:
     return Figure("accept-idle-one",
                   f"SMTP accept rate, {args.idle} idle connections from one address",
                   "msg/s", quiet, attacked, note)
+
+
+@measurement("worst-html")
+def decide_time_of_the_worst_html(args: argparse.Namespace) -> Figure:
+    import worst_html  # bench/worst_html.py: the hostile cases and how they are decided
+
+    paragraph = ("<p>Guten Tag, meine Bestellung 302-1234567-1234567 ist noch nicht "
+                 "angekommen. <b>Wo bleibt sie?</b></p>\n")
+    ordinary = worst_html.html_mail("<html><body>" + paragraph * 200 + "</body></html>")
+    worst_html.decide_seconds(ordinary)  # the first decide loads the language models
+    quiet = worst_html.decide_seconds(ordinary, args.runs)
+    name, seconds = worst_html.worst(runs=args.runs)
+    return Figure("worst-html", "decide time, worst hostile HTML vs an ordinary HTML mail",
+                  "ms", quiet * 1000, seconds * 1000, f"worst case: {name}")
 
 
 @measurement("reload-noop")
