@@ -2,7 +2,7 @@
 
 Usage:  .venv/bin/python bench/smtp_load.py [--messages N] [--sessions S] [--size BYTES]
                                             [--keep] [--intake-only] [--profile]
-                                            [--postgres [URL]] [--instances N]
+                                            [--postgres [URL]] [--instances N] [--trust]
 
 One load client (S concurrent SMTP sessions, threads with smtplib, each
 sending its share of the messages one after the other) sends N in-scope
@@ -15,6 +15,10 @@ its own seller-fulfilled order, twice:
    content in a temporary directory: SQLite, maildir outbox), with the
    orders imported first, so every message is forwarded.
 
+`--trust` sets `trust.authserv_id` (sender trust believing the mail server in
+front) and puts that server's Received: and a passing Authentication-Results:
+on every message, so every message is still authenticated and forwarded: the
+cost of the trust check, to compare with a run without it;
 `--postgres [URL]` stores into a throwaway database on that PostgreSQL
 server instead (default: the tests' server), and `--instances N` runs N
 `serve` processes on it, each with its own port and the default number of
@@ -100,8 +104,21 @@ def orders_report(count: int) -> str:
     return "\n".join([header, *lines]) + "\n"
 
 
-def inquiry(n: int, size: int) -> tuple[str, bytes]:
-    """The n-th inquiry (Message-ID, bytes): a German forward of about `size` bytes."""
+FRONT = "mx.bench.example.internal"
+#: What the mail server in front writes on top of each message under `--trust`.
+FRONT_HEADERS = (
+    f"Received: from mail.musterhandel.de (mail.musterhandel.de [192.0.2.25]) by {FRONT} "
+    "with ESMTPS id 4Xk; Tue, 3 Nov 2026 09:12:05 +0100\r\n"
+    f"Authentication-Results: {FRONT}; spf=pass smtp.mailfrom=service@musterhandel.de; "
+    "dkim=pass header.d=musterhandel.de header.s=s2026; "
+    "dmarc=pass (p=reject) header.from=musterhandel.de\r\n").encode()
+
+
+def inquiry(n: int, size: int, trust: bool = False) -> tuple[str, bytes]:
+    """The n-th inquiry (Message-ID, bytes): a German forward of about `size` bytes.
+
+    `trust`: with the front server's headers on top (see `FRONT_HEADERS`).
+    """
     from tests.pipeline.test_process import forward
 
     message_id = f"<load-{n}-{os.getpid()}@musterhandel.de>"
@@ -113,7 +130,7 @@ def inquiry(n: int, size: int) -> tuple[str, bytes]:
         text += "\r\n" + FILLER[i % len(FILLER)]
         i += 1
         raw = forward(order_id(n), message_id=message_id, text=text)
-    return message_id, raw
+    return message_id, (FRONT_HEADERS + raw if trust else raw)
 
 
 # --- the load client ---------------------------------------------------------
@@ -225,9 +242,12 @@ class Served:
 
 
 def router_config(port: int, storage_url: str | None = None, outbox: Path | None = None,
-                  http_port: int | None = None) -> str:
+                  http_port: int | None = None, trust: bool = False) -> str:
     """config/router.yaml unchanged but for the port (its ./var paths are relative),
-    and the storage URL, Maildir and monitoring port when given."""
+    and the storage URL, Maildir and monitoring port when given.
+
+    `trust`: with `trust.authserv_id` set to the bench's front server.
+    """
     text = (REPO / "config" / "router.yaml").read_text(encoding="utf-8")
     edits = {r"listen: 127\.0\.0\.1:2525": f"listen: 127.0.0.1:{port}"}
     if http_port is not None:
@@ -236,6 +256,8 @@ def router_config(port: int, storage_url: str | None = None, outbox: Path | None
         edits[r"url: sqlite:///\./var/router\.db"] = f'url: "{storage_url}"'
     if outbox is not None:
         edits[r"transport: maildir://\./var/outbox"] = f"transport: maildir://{outbox}"
+    if trust:
+        edits[r"(?m)^auto_reply:$"] = f"trust:\n  authserv_id: {FRONT}\nauto_reply:"
     for pattern, new in edits.items():
         text, count = re.subn(pattern, lambda _m, new=new: new, text)
         if count != 1:
@@ -304,7 +326,7 @@ def ready(log: str, intake_only: bool) -> bool:
 def bench_serve(directory: Path, messages: list[tuple[str, bytes]], sessions: int,
                 intake_only: bool = False, spy_path: Path | None = None,
                 storage_url: str | None = None, instances: int = 1,
-                http: bool = False) -> Served:
+                http: bool = False, trust: bool = False) -> Served:
     """Load `instances` serve processes (one database, one Maildir) and wait for the result."""
     outbox = directory / "outbox"
     homes = [directory / f"serve-{i}" for i in range(instances)]
@@ -313,7 +335,8 @@ def bench_serve(directory: Path, messages: list[tuple[str, bytes]], sessions: in
     for home, port in zip(homes, ports, strict=True):
         home.mkdir()
         (home / "router.yaml").write_text(
-            router_config(port, url, outbox, free_port() if http else None), encoding="utf-8")
+            router_config(port, url, outbox, free_port() if http else None, trust),
+            encoding="utf-8")
     (homes[0] / "orders.txt").write_text(orders_report(len(messages)), encoding="utf-8")
     imported = cli(homes[0], "orders", "import", "--seller", SELLER_ID, "orders.txt",
                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -408,7 +431,7 @@ def check(outbox: Path, url: str, expected: set[str], log_paths: list[Path]) -> 
 # --- where the time goes ------------------------------------------------------
 
 
-def profile(messages: list[tuple[str, bytes]], top: int = 25) -> None:
+def profile(messages: list[tuple[str, bytes]], top: int = 25, trust: bool = False) -> None:
     """Stage timings of the pipeline and delivery, in-process, and the drain's profile.
 
     The daemon runs intake, workers and delivery in one process, so their
@@ -423,6 +446,7 @@ def profile(messages: list[tuple[str, bytes]], top: int = 25) -> None:
     from router.config import load_config
     from router.decide.language import warm_up
     from router.orders import import_report
+    from router.pipeline import prepare as prepare_module
     from router.pipeline import process as process_module
     from router.pipeline import runner
     from router.store import open_engine, upgrade, utcnow
@@ -433,6 +457,10 @@ def profile(messages: list[tuple[str, bytes]], top: int = 25) -> None:
     config = load_config(REPO / "config" / "router.yaml", env={})
     config = config.model_copy(update={"outbound": config.outbound.model_copy(
         update={"transport": f"maildir://{tmp / 'outbox'}"})})
+    if trust:
+        from router.config.model import Trust
+
+        config = config.model_copy(update={"trust": Trust(authserv_id=FRONT)})
     templates = NoticeTemplates.from_config(config)
     warm_up()
 
@@ -466,8 +494,8 @@ def profile(messages: list[tuple[str, bytes]], top: int = 25) -> None:
 
     try:
         engine = fresh_store("timed.db")
-        for name in ("parse_message", "classify", "_facts", "_write_many", "compose_forward",
-                     "_enqueue_many"):
+        timed("parse_message", prepare_module)
+        for name in ("classify", "_facts", "_write_many", "compose_forward", "_enqueue_many"):
             timed(name, process_module)
         timed("claim", runner)
         began, cpu = time.perf_counter(), time.process_time()
@@ -524,6 +552,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--instances", type=int, default=1, metavar="N",
                         help="serve processes sharing the database (PostgreSQL only when "
                              "more than one)")
+    parser.add_argument("--trust", action="store_true",
+                        help="set trust.authserv_id and put the front server's passing "
+                             "Authentication-Results on every message (the trust check's cost)")
     parser.add_argument("--http", action="store_true",
                         help="set instance.http: the daemons count /metrics (what that costs)")
     parser.add_argument("--sink", type=int, metavar="PORT", help=argparse.SUPPRESS)
@@ -534,14 +565,15 @@ def main(argv: list[str] | None = None) -> int:
         run_sink(args.sink)
         return 0
 
-    messages = [inquiry(n, args.size) for n in range(args.messages)]
+    messages = [inquiry(n, args.size, args.trust) for n in range(args.messages)]
     size = sum(len(raw) for _, raw in messages) / len(messages)
     if args.profile:
-        profile(messages)
+        profile(messages, trust=args.trust)
         return 0
     store = (f"PostgreSQL, {args.instances} instance{'s' if args.instances > 1 else ''}"
              if args.postgres else "SQLite, 1 instance")
     store += ", metrics on" if args.http else ""
+    store += f", trust.authserv_id {FRONT}" if args.trust else ""
     print(f"load: {len(messages)} messages of {size:.0f} bytes on average, "
           f"{args.sessions} concurrent sessions, {os.cpu_count()} CPUs; {store}")
 
@@ -556,7 +588,7 @@ def main(argv: list[str] | None = None) -> int:
                 from pgtemp import throwaway_database  # bench/pgtemp.py, beside this file
                 url = stack.enter_context(throwaway_database(args.postgres))
             served = bench_serve(directory, messages, args.sessions, args.intake_only,
-                                 args.spy, url, args.instances, args.http)
+                                 args.spy, url, args.instances, args.http, args.trust)
     finally:
         if args.keep:
             print(f"kept: {directory}")

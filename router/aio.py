@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger("router")
 
 
 async def first_of(*events: asyncio.Event | None, timeout: float | None = None) -> None:
@@ -30,3 +34,44 @@ def settle_heap() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+class Coalesced:
+    """An async job run on request, never twice at once.
+
+    A request while it runs is remembered and runs it once more when it
+    ends (so the last request always sees the latest state, e.g. of a config
+    file edited during a reload); more requests meanwhile count as one.
+    """
+
+    def __init__(self, job: Callable[[], Awaitable[None]]) -> None:
+        self._job = job
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def request(self) -> None:
+        """Start the job, or have it run again after the current run."""
+        if self.running:
+            self._again = True
+            return
+        self._task = asyncio.get_running_loop().create_task(self._runs())
+
+    async def _runs(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await self._job()
+            except Exception:  # a bug in the job: logged, and the next request tries again
+                log.error("a background job failed", exc_info=True,
+                          extra={"event": "job_failed"})
+            if not self._again:
+                return
+
+    async def wait(self) -> None:
+        """Until the job (and a run requested meanwhile) has ended."""
+        if self._task is not None:
+            await asyncio.shield(self._task)

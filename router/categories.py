@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 AUTO_GENERATED: Final = "auto_generated"
+UNAUTHENTICATED: Final = "unauthenticated"
 UNKNOWN_SENDER: Final = "unknown_sender"
 FOLLOW_UP: Final = "follow_up"
 SELLER_QUESTION: Final = "seller_question"
@@ -40,7 +41,12 @@ DEFAULT_ACTIONS: Final[dict[str, str]] = {
     NOT_COVERED: BOUNCE,
     ORDER_UNKNOWN: HOLD,
     UNKNOWN_SENDER: HOLD,
+    UNAUTHENTICATED: HOLD,
     AUTO_GENERATED: DROP,
 }
+
+# What unauthenticated mail may do: it is kept or dropped, never answered,
+# forwarded or counted (a forger must not reach the seller or its bill).
+UNAUTHENTICATED_ACTIONS: Final = (HOLD, DROP)
 
 BUILTIN_CATEGORIES: Final = tuple(DEFAULT_ACTIONS)

@@ -43,15 +43,18 @@ from sqlalchemy.engine import Engine
 
 from router.account.schedule import build_scheduler, reschedule
 from router.act.templates import NoticeTemplates
-from router.aio import settle_heap
+from router.aio import Coalesced, settle_heap
 from router.config import Config, ConfigError, load_config
 from router.config.model import Smtp
+from router.heap import long_lived
+from router.intake.connections import Sessions
 from router.intake.imap import ImapPollers
-from router.intake.smtp import IntakeHandler, IntakeSMTP, Sessions
+from router.intake.protocol import Intake
 from router.ops.service import Operations, metrics_directory
 from router.pipeline.workerproc import WorkerPool, worker_count
 from router.store import StoreError, open_engine, upgrade
 from router.store.engine import prefer_writes
+from router.store.integrity import check_integrity
 
 log = logging.getLogger("router.daemon")
 
@@ -83,6 +86,8 @@ def serve(config_path: Path, *, workers: bool = True) -> int:
     # Intake's commits go before the pipeline's: senders are waiting.
     prefer_writes(engine)
     try:
+        if not sound(engine, config.storage_url):
+            return EXIT_FAILURE
         upgrade(engine)
         with metrics_directory(config):  # before the pipeline processes start
             return asyncio.run(Daemon(config_path, config, engine, tls, workers=workers).run())
@@ -91,6 +96,26 @@ def serve(config_path: Path, *, workers: bool = True) -> int:
         return EXIT_FAILURE
     finally:
         engine.dispose()
+
+
+def sound(engine: Engine, url: str) -> bool:
+    """The database passes the bounded start-up check (`router.store.integrity`).
+
+    A damaged SQLite file is refused: the daemon would otherwise start and
+    answer every sender 451 for as long as it runs.  A check that runs out
+    of time is logged and the daemon starts.
+    """
+    result = check_integrity(engine)
+    if result.status == "damaged":
+        path = engine.url.database or url
+        _say(f"the database {path} is damaged ({'; '.join(result.problems)}); "
+             "restore it from a backup (or save what is readable with "
+             f"`sqlite3 {path} .recover`) before starting")
+        return False
+    if result.status == "unfinished":
+        log.warning("the database integrity check did not finish; starting without it",
+                    extra={"event": "integrity_unfinished", "seconds": round(result.seconds, 1)})
+    return True
 
 
 def tls_context(smtp: Smtp) -> ssl.SSLContext | None:
@@ -112,11 +137,13 @@ class Daemon:
         self._engine = engine
         self._tls = tls
         self._sessions = Sessions()
+        self._intake = Intake(engine, self._sessions, on_stored=self._stored)
         self._stop = asyncio.Event()
         self._templates = NoticeTemplates.from_config(config)
         self._workers = workers
+        self._reloads = Coalesced(self._reload)  # SIGHUP: one reload at a time
         # Workers and delivery, in child processes.
-        self._pipeline = WorkerPool(path, config, worker_count(config))
+        self._pipeline = WorkerPool(path, config, worker_count(config), engine)
         self._work = asyncio.Event()  # a message was stored
         # Metrics, health, systemd (router.ops).
         self._ops = Operations(config, engine,
@@ -131,6 +158,7 @@ class Daemon:
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
         listen = self._config.smtp.listen
+        self._intake.install(loop, self._config.smtp)
         try:
             server = await loop.create_server(self._new_session, listen.host, listen.port)
         except OSError as exc:
@@ -178,6 +206,7 @@ class Daemon:
             self._sessions.abort()
         await server.wait_closed()
         await imap_closed  # pollers finish their batch and LOGOUT
+        await self._reloads.wait()  # a reload in its thread: not cut off half-applied
         # Workers finish the message in hand; delivery its batch.  What is cut
         # off here keeps its lease and is taken up again after the next start.
         done, pending = await asyncio.wait(tasks, timeout=GRACE_SECONDS) if tasks else (
@@ -192,20 +221,10 @@ class Daemon:
         log.info("stopped", extra={"event": "stopped"})
         return EXIT_OK
 
-    def _new_session(self) -> IntakeSMTP:
+    def _new_session(self) -> asyncio.Protocol:
         # Called by the server for each connection: it reads the config of
         # this moment, so a reload applies to sessions that start later.
-        config = self._config
-        return IntakeSMTP(
-            IntakeHandler(config, self._engine, on_stored=self._stored),
-            sessions=self._sessions,
-            hostname=config.instance.hostname,
-            ident="csba-router ESMTP",
-            data_size_limit=config.smtp.max_message_size or None,
-            tls_context=self._tls,
-            require_starttls=False,
-            loop=asyncio.get_running_loop(),
-        )
+        return self._intake.protocol(self._config, self._tls)
 
     def _stored(self, _received_id: int) -> None:
         """Intake committed a message: wake the pipeline, count it."""
@@ -213,10 +232,21 @@ class Daemon:
         self._ops.stored("smtp")
 
     def reload(self) -> None:
-        """SIGHUP: take a good config for new sessions; keep the old one otherwise."""
+        """SIGHUP: load the config again, in a thread (`_reload`)."""
+        self._reloads.request()
+
+    async def _reload(self) -> None:
+        """Take a good config for new sessions; keep the old one otherwise.
+
+        Loading (YAML, validation, the TLS certificate, the notice
+        templates) runs in a thread: 20,000 sellers take seconds, and on the
+        event loop every SMTP session waited for them.  The new config is
+        swapped in on the loop in one step, so a session starts either
+        wholly on the old config or wholly on the new one.
+        """
+        log.info("reloading the config", extra={"event": "reloading", "path": str(self._path)})
         try:
-            config = load_config(self._path)
-            tls = tls_context(config.smtp)
+            config, tls, templates = await asyncio.to_thread(_load, self._path)
         except ConfigError as exc:
             for problem in exc.problems:
                 log.error(str(problem), extra={"event": "config_problem"})
@@ -242,8 +272,7 @@ class Daemon:
         if config.storage_url != old.storage_url:
             log.warning("storage changed; it takes effect at the next start",
                         extra={"event": "restart_needed", "setting": "storage.url"})
-        self._config, self._tls = config, tls
-        self._templates = NoticeTemplates.from_config(config)
+        self._config, self._tls, self._templates = config, tls, templates
         self._pipeline.reload(config)
         reschedule(self._statements, config)
         self._imap.apply(config.imap)
@@ -252,6 +281,17 @@ class Daemon:
             "addresses": sorted(r.address for r in config.regions.values()),
         })
 
+
+def _load(path: Path) -> tuple[Config, ssl.SSLContext | None, NoticeTemplates]:
+    """Everything a reload reads from disk (run in a thread); raises as `load_config`.
+
+    What it builds lives until the next reload: out of the garbage
+    collector's passes (`long_lived`), which over 20,000 sellers held the
+    interpreter lock, and with it the SMTP sessions, for a quarter second.
+    """
+    with long_lived():
+        config = load_config(path)
+        return config, tls_context(config.smtp), NoticeTemplates.from_config(config)
 
 def _say(message: str) -> None:
     """One line for the operator, outside the JSON log: why the daemon cannot run."""

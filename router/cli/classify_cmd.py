@@ -8,6 +8,14 @@ reader (`router.intake.archive`): `.eml` files, mbox files, Maildir folders
 and folders of them; what is not mail (a plain-text file, a folder without
 any message, a missing path) is refused with the same line on stderr as
 `ingest` prints, the rest still classified, and the exit status is then 2.
+
+Sender trust works as in the daemon: the believed `Authentication-Results:`
+is read from the message.  With `trust.verify` the router's own checks ask
+DNS (the configured resolver) now: DKIM, ARC and DMARC of the message as it
+is, SPF only where `--peer` names the client that handed it over (a file
+keeps no connection).  Offline, or with keys rotated since, they end in
+`temperror` or `fail` and the message is shown as `unauthenticated` with
+that reason.
 """
 
 from __future__ import annotations
@@ -38,6 +46,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                              "(default: unknown)")
     parser.add_argument("--recipient", metavar="ADDR", action="append", default=[],
                         help="SMTP envelope recipient (repeatable)")
+    parser.add_argument("--peer", metavar="IP", default=None,
+                        help="address of the SMTP client that handed it over, for the SPF "
+                             "check of trust.verify (default: none, SPF is not checked)")
+    parser.add_argument("--helo", metavar="NAME", default=None,
+                        help="that client's HELO/EHLO name (with --peer)")
     out = parser.add_argument_group("output")
     out.add_argument("--json", action="store_true",
                      help="one JSON object per line (with --explain, the explanation "
@@ -56,8 +69,11 @@ def run(args: argparse.Namespace) -> int:
     from router.decide.parse import parse_message
     from router.intake.archive import Unreadable, read_archives
     from router.store import StoreError
+    from router.verify import authenticate
 
     config = load(args)
+    if args.peer is not None and not _is_ip(args.peer):
+        raise CommandError(f"--peer: '{args.peer}' is not an IP address", EXIT_USAGE)
     orders, history = _sources(config, args.no_db)
     envelope = Envelope(
         mail_from=_envelope_address(args.sender),
@@ -72,8 +88,11 @@ def run(args: argparse.Namespace) -> int:
             continue
         name = item.ref
         try:
-            decision = classify(config, parse_message(item.raw), envelope,
-                                orders=orders, history=history, now=now)
+            mail = parse_message(item.raw)
+            verified = authenticate(config, item.raw, mail, envelope, peer=args.peer,
+                                    helo=args.helo)
+            decision = classify(config, mail, envelope, orders=orders, history=history,
+                                now=now, verified=verified)
         except StoreError as exc:
             raise CommandError(f"{name}: {exc}", EXIT_FAILURE) from None
         if args.json:
@@ -106,3 +125,13 @@ def _envelope_address(value: str | None) -> str | None:
     if value is None:
         return None
     return value.strip().removeprefix("<").removesuffix(">").strip()
+
+
+def _is_ip(value: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
@@ -61,3 +63,38 @@ def add_command(sub: Any, common: argparse.ArgumentParser, name: str,
 def report_unreadable(item: Unreadable) -> None:
     """`PATH: reason` on stderr: an input `classify` and `ingest` both refuse, said alike."""
     print(clean(f"{item.ref}: {item.reason}"), file=sys.stderr, flush=True)
+
+
+def import_each(paths: Sequence[Path], import_one: Callable[[Path], Any],
+                refused: tuple[type[Exception], ...], skipped: Callable[[Any], int]) -> int:
+    """Run an import over each file, the way every import command reports.
+
+    A file the importer refuses as a whole (`refused`) or cannot read is
+    one `FILE: reason` line; each file's summary is printed; the status is
+    2 when a file or any line was skipped (contract: "exit 2 when they
+    skipped any line").  A store error ends the command (exit 1).
+    """
+    from router.store import StoreError
+
+    missing = [str(f) for f in paths if not f.is_file()]
+    if missing:
+        raise CommandError(f"no such file: {', '.join(missing)}", EXIT_USAGE)
+    status = EXIT_OK
+    for path in paths:
+        try:
+            summary = import_one(path)
+        except refused as exc:
+            print(f"{path}: {exc}", file=sys.stderr)
+            status = EXIT_USAGE
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            print(f"{path}: cannot read: {reason}", file=sys.stderr)
+            status = EXIT_USAGE
+            continue
+        except StoreError as exc:
+            raise CommandError(str(exc)) from None
+        print(f"{path}: {summary}")
+        if skipped(summary):
+            status = EXIT_USAGE
+    return status

@@ -185,7 +185,7 @@ def _collect(engine: Engine, items: Iterator[Archived | Unreadable], spool: IO[b
              now: datetime, summary: IngestSummary,
              on_unreadable: Callable[[Unreadable], None], step: OnStep) -> list[_Pending]:
     """Pass one: read everything, keep what is new, spool its bytes."""
-    from router.intake.smtp import clean_message
+    from router.intake.headers import clean_message
 
     kept: dict[str, _Pending] = {}
     for item in items:

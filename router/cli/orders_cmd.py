@@ -15,7 +15,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from router.cli.common import EXIT_OK, EXIT_USAGE, CommandError, add_command, load, open_store
+from router.cli.common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandError,
+    add_command,
+    import_each,
+    load,
+    open_store,
+)
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -32,37 +40,18 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     from router.orders import ReportFormatError, import_report
-    from router.store import StoreError
 
     config = load(args)
     if config.seller(args.seller) is None:
         known = ", ".join(s.id for s in config.sellers) or "none configured"
         raise CommandError(f"unknown seller '{args.seller}' (known: {known})", EXIT_USAGE)
-    missing = [str(f) for f in args.files if not f.is_file()]
-    if missing:
-        raise CommandError(f"no such file: {', '.join(missing)}", EXIT_USAGE)
     engine = open_store(config)
-    status = EXIT_OK
-    for path in args.files:
-        try:
-            summary = import_report(
-                engine, args.seller, path,
-                on_error=lambda line: print(line, file=sys.stderr),
-                progress=sys.stderr.isatty(),
-            )
-        except ReportFormatError as exc:
-            print(f"{path}: {exc}", file=sys.stderr)
-            status = EXIT_USAGE
-            continue
-        except OSError as exc:
-            print(f"{path}: cannot read: {exc.strerror or exc}", file=sys.stderr)
-            status = EXIT_USAGE
-            continue
-        except StoreError as exc:
-            raise CommandError(str(exc)) from None
-        print(f"{path}: {summary}")
-        if summary.bad_lines:
-            status = EXIT_USAGE
+    status = import_each(
+        args.files,
+        lambda path: import_report(engine, args.seller, path,
+                                   on_error=lambda line: print(line, file=sys.stderr),
+                                   progress=sys.stderr.isatty()),
+        (ReportFormatError,), lambda summary: summary.bad_lines)
     return max(status, _redecide(engine, config, args.seller))
 
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from router.cli.common import EXIT_OK, EXIT_USAGE, CommandError, add_command, load, open_store
+from router.cli.common import add_command, import_each, load, open_store
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -28,30 +28,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     from router.account.performance import FiguresFormatError, import_figures
-    from router.store import StoreError
 
     config = load(args)
-    missing = [str(f) for f in args.files if not f.is_file()]
-    if missing:
-        raise CommandError(f"no such file: {', '.join(missing)}", EXIT_USAGE)
     sellers = {s.id for s in config.sellers}
     engine = open_store(config)
-    status = EXIT_OK
-    for path in args.files:
-        try:
-            summary = import_figures(engine, path, sellers,
-                                     on_error=lambda line: print(line, file=sys.stderr))
-        except FiguresFormatError as exc:
-            print(f"{path}: {exc}", file=sys.stderr)
-            status = EXIT_USAGE
-            continue
-        except (OSError, UnicodeDecodeError) as exc:
-            print(f"{path}: cannot read: {exc}", file=sys.stderr)
-            status = EXIT_USAGE
-            continue
-        except StoreError as exc:
-            raise CommandError(str(exc)) from None
-        print(f"{path}: {summary}")
-        if summary.skipped:
-            status = EXIT_USAGE
-    return status
+    return import_each(
+        args.files,
+        lambda path: import_figures(engine, path, sellers,
+                                    on_error=lambda line: print(line, file=sys.stderr)),
+        (FiguresFormatError,), lambda summary: summary.skipped)

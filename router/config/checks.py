@@ -13,7 +13,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from router.categories import ACTIONS, BUILTIN_CATEGORIES, ORDER_UNKNOWN
+from router.categories import (
+    ACTIONS,
+    BUILTIN_CATEGORIES,
+    ORDER_UNKNOWN,
+    UNAUTHENTICATED,
+    UNAUTHENTICATED_ACTIONS,
+)
 from router.config.errors import dotted
 from router.config.types import currency_places, parse_fraction
 
@@ -190,6 +196,10 @@ def _check_categories(data: dict[str, Any], report: Report) -> None:
             report(("actions", category),
                    f"actions.{category}: unknown action '{action}'"
                    f"{suggest(action, ACTIONS)}; use one of {', '.join(ACTIONS)}")
+        elif category == UNAUTHENTICATED and action not in UNAUTHENTICATED_ACTIONS:
+            report(("actions", category),
+                   f"actions.{category}: '{action}' would act on mail whose sender is not "
+                   f"proven; use {' or '.join(UNAUTHENTICATED_ACTIONS)}")
     for i, category in _rule_categories(data):
         if category not in BUILTIN_CATEGORIES and category not in actions:
             report(("classification", "rules", i, "category"),
@@ -308,6 +318,11 @@ def _check_trust(data: dict[str, Any], report: Report) -> None:
                "warning: no trust: section, so a seller is whoever the mail says it is "
                "(anyone can forge a seller's address; see the trust: section)", warning=True)
         return
+    trust = _dict(data.get("trust"))
+    if not trust.get("authserv_id") and trust.get("verify") is not True:
+        report(("trust",), "warning: trust: has neither authserv_id nor verify: true, so no "
+               "mail is authenticated and every seller's mail is held as unauthenticated",
+               warning=True)
     for i, seller in enumerate(_list(data.get("sellers"))):
         seller = _dict(seller)
         if seller.get("trust") == "none":

@@ -20,6 +20,7 @@ from router.config.checks import check_all, check_schedules, suggest
 from router.config.errors import ConfigError, Problem, dotted
 from router.config.model import Billing, Config, FeeSchedule
 from router.config.yamlsource import SourceMap, load_yaml
+from router.heap import collections_paused
 
 DEFAULT_PATH = Path("config/router.yaml")
 ENV_VAR = "CSBA_ROUTER_CONFIG"
@@ -35,7 +36,16 @@ def config_path(explicit: str | None) -> Path:
 
 
 def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
-    """The validated config, or ConfigError listing every problem."""
+    """The validated config, or ConfigError listing every problem.
+
+    The cyclic garbage collector waits meanwhile (`router.heap`): its passes
+    over the growing tree were half the time of loading 20,000 sellers.
+    """
+    with collections_paused():
+        return _load(path, env)
+
+
+def _load(path: Path, env: dict[str, str] | None) -> Config:
     data, smap, problems = load_yaml(path, env)
     if problems and data is None:
         raise ConfigError(problems)  # syntax: nothing further can be trusted

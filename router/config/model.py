@@ -79,6 +79,10 @@ class Smtp(_Section):
     max_connections_per_ip: int = Field(default=50, ge=1)
     idle_timeout: Duration = timedelta(minutes=5)
     session_timeout: Duration = timedelta(minutes=30)
+    # Bytes of DATA all sessions may hold at once (memory); past it new DATA
+    # gets 452 4.3.1.  None: 4 x max_message_size (100MB when that is 0).  An
+    # addition to the contract's config shape (router.intake.data).
+    max_data_in_flight: Size | None = None
     tls_cert: Path | None = None
     tls_key: Path | None = None
 

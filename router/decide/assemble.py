@@ -7,7 +7,7 @@ of every finding.  Orders are looked up only where they can matter.
 
 from __future__ import annotations
 
-from router.categories import AUTO_GENERATED, UNKNOWN_SENDER
+from router.categories import AUTO_GENERATED, UNAUTHENTICATED, UNKNOWN_SENDER
 from router.config.model import Seller
 from router.decide.context import Context
 from router.decide.decision import Decision, Outcome
@@ -31,9 +31,9 @@ def decision(ctx: Context, outcome: Outcome, rule: str, hits: list[str], misses:
     evidence.extend(ctx.unwrapped.evidence)
     evidence.append(Evidence("inquiry", excerpt(ctx.unwrapped.inquiry_text), ctx.unwrapped.style))
     # Orders are looked up only where they can matter: not for automatic
-    # mail nor unknown senders, which are decided before any order.
+    # mail, unauthenticated mail nor unknown senders, decided before any order.
     order_id = None
-    if outcome.category not in (AUTO_GENERATED, UNKNOWN_SENDER):
+    if outcome.category not in (AUTO_GENERATED, UNAUTHENTICATED, UNKNOWN_SENDER):
         evidence.extend(_order_evidence(ctx))
         order_id = ctx.seller_order.order_id if ctx.seller_order else None
     elif ctx.order_ids:
@@ -56,6 +56,7 @@ def decision(ctx: Context, outcome: Outcome, rule: str, hits: list[str], misses:
         message_id=ctx.mail.message_id,
         order_id=order_id,
         notes=tuple(notes),
+        address=ctx.seller_address,
     )
 
 

@@ -532,7 +532,9 @@ _REPORT_TYPE = re.compile(r"report-type\s*=\s*\"?([\w.-]+)", re.IGNORECASE)
 _NULL_PATH = re.compile(r"\s*<\s*>\s*")
 _TOKEN_END = re.compile(r"[;(\s]")
 _ANGLE_LOCAL = re.compile(r"<\s*([^<>@\s]+)@[^<>]*>")
-_BARE_LOCAL = re.compile(r"([^\s<>\"'(),;:@]+)@")
+# Starts only where a run of local-part characters starts (retried at
+# every character of a long header without "@" it was quadratic).
+_BARE_LOCAL = re.compile(r"(?<![^\s<>\"'(),;:@])([^\s<>\"'(),;:@]+)@")
 _EMPTY_ANGLE = re.compile(r"<\s*>\s*$")
 _ID_DOMAIN = re.compile(r"@([^>@\s]+)>?\s*$")
 

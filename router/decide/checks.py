@@ -20,6 +20,7 @@ from router.categories import (
     POST_SALE_SELLER_FULFILLED,
     PRE_SALE,
     SELLER_QUESTION,
+    UNAUTHENTICATED,
     UNKNOWN_SENDER,
 )
 from router.config.model import Period
@@ -27,6 +28,7 @@ from router.decide.automatic import FORWARD_MARKERS, automatic_signals, match_su
 from router.decide.context import PHRASE_SCAN_CHARS, Context, attached_messages
 from router.decide.decision import Miss, Outcome, Result
 from router.decide.facts import normalise_message_id
+from router.decide.identify import NOT_AN_ADDRESS
 from router.decide.message import Envelope, Evidence, ParsedMail
 from router.decide.vocabulary import (
     ACCOUNT_MATCHER,
@@ -102,7 +104,33 @@ def _inner_signals(ctx: Context) -> list[Evidence]:
 
 
 # --------------------------------------------------------------------------
-# 2. unknown_sender
+# 2. unauthenticated
+
+
+def check_unauthenticated(ctx: Context) -> Result:
+    """A seller's or team's address the mail does not prove: hold, never act on it.
+
+    Anyone can write a seller's address into a mail, and a contact bills
+    the seller; with a `trust:` section the address must be authenticated
+    (see `router.decide.trust`).  Mail from unknown senders goes on to
+    `unknown_sender`.
+    """
+    if ctx.config.trust is None:
+        return Miss("no trust: section, addresses are believed as written")
+    verdict = ctx.trust_verdict
+    if verdict is None:
+        seller = ctx.seller
+        if seller is not None:
+            return Miss(f"seller {seller.id} is exempt (trust: none)")
+        return Miss("no seller's or team's address to authenticate")
+    if verdict.authenticated:
+        ctx.evidence.extend(verdict.evidence())
+        return Miss(f"{verdict.address} proven by {verdict.proof}")
+    return Outcome(UNAUTHENTICATED, verdict.reason(), verdict.evidence())
+
+
+# --------------------------------------------------------------------------
+# 3. unknown_sender
 
 
 def check_unknown_sender(ctx: Context) -> Result:
@@ -114,8 +142,10 @@ def check_unknown_sender(ctx: Context) -> Result:
     match = ctx.seller_lookup.match
     if match is not None:
         return Miss(f"seller {match.seller.id} ({match.address} in {match.source})")
-    addresses = dict.fromkeys(e.detail.split(":")[0] for e in ctx.seller_lookup.tried
-                              if "@" in e.detail)
+    addresses = dict.fromkeys(
+        e.detail.split(":")[0] + (f" ({NOT_AN_ADDRESS})" if e.detail.endswith(NOT_AN_ADDRESS)
+                                  else "")
+        for e in ctx.seller_lookup.tried if "@" in e.detail)
     tried = ", ".join(addresses) or "none"
     # The candidates tried go into every Decision's evidence (see assemble).
     return Outcome(UNKNOWN_SENDER,

@@ -24,6 +24,7 @@ from router.categories import (
     POST_SALE_SELLER_FULFILLED,
     PRE_SALE,
     SELLER_QUESTION,
+    UNAUTHENTICATED,
     UNKNOWN_SENDER,
 )
 from router.config.model import Config
@@ -38,6 +39,7 @@ from router.decide.checks import (
     check_post_sale,
     check_pre_sale,
     check_seller_question,
+    check_unauthenticated,
     check_unknown_sender,
     covering_period,
 )
@@ -47,7 +49,11 @@ from router.decide.facts import History, OrderBook
 from router.decide.identify import cached_per_config
 from router.decide.message import Envelope, ParsedMail
 from router.decide.rules import CompiledRule
+from router.decide.trust import Verified
 
+# Without a `trust:` section the unauthenticated row is left out of the
+# chain, so decisions (and their explanations) are exactly as before.
+TRUST_ROW: tuple[str, Check] = (UNAUTHENTICATED, check_unauthenticated)
 BEFORE_RULES: tuple[tuple[str, Check], ...] = (
     (AUTO_GENERATED, check_auto_generated),
     (UNKNOWN_SENDER, check_unknown_sender),
@@ -67,13 +73,22 @@ AFTER_RULES: tuple[tuple[str, Check], ...] = (
 def chain(config: Config) -> tuple[tuple[str, Check], ...]:
     """The contract's table with this config's rules in place (compiled once)."""
     rules = tuple((r.name, CompiledRule.compile(r)) for r in config.classification.rules)
-    return BEFORE_RULES + rules + AFTER_RULES
+    before = BEFORE_RULES
+    if config.trust is not None:
+        before = before[:1] + (TRUST_ROW,) + before[1:]
+    return before + rules + AFTER_RULES
 
 
 def classify(config: Config, mail: ParsedMail, envelope: Envelope, *,
-             orders: OrderBook, history: History, now: datetime) -> Decision:
-    """Decide one message: walk the chain until a check hits."""
-    ctx = Context(config, mail, envelope, orders=orders, history=history, now=now)
+             orders: OrderBook, history: History, now: datetime,
+             verified: Verified | None = None) -> Decision:
+    """Decide one message: walk the chain until a check hits.
+
+    `verified`: what the router's own authentication checks found
+    (`router.verify`, run before this when `trust.verify` is set).
+    """
+    ctx = Context(config, mail, envelope, orders=orders, history=history, now=now,
+                  verified=verified)
     hits: list[str] = []
     misses: list[str] = []
     notes: list[tuple[str, str]] = []
@@ -95,5 +110,5 @@ def classify(config: Config, mail: ParsedMail, envelope: Envelope, *,
 
 __all__ = [
     "AFTER_RULES", "BEFORE_RULES", "Check", "CompiledRule", "Context", "Decision", "JSON_KEYS",
-    "Miss", "Outcome", "chain", "classify", "covering_period",
+    "Miss", "Outcome", "Verified", "chain", "classify", "covering_period",
 ]

@@ -27,6 +27,7 @@ from router.decide.facts import History, OrderBook, OrderFacts
 from router.decide.identify import Lookup, RegionMatch, SellerMatch, lookup_region, lookup_seller
 from router.decide.message import Attachment, Envelope, Evidence, ParsedMail
 from router.decide.orderids import find_order_ids
+from router.decide.trust import Verdict, Verified, assess
 from router.decide.unwrap import Unwrapped, unwrap
 from router.decide.vocabulary import normalise, own_words
 
@@ -85,13 +86,15 @@ class Context:
     """One message and everything the checks derive from it, each part once."""
 
     def __init__(self, config: Config, mail: ParsedMail, envelope: Envelope, *,
-                 orders: OrderBook, history: History, now: datetime) -> None:
+                 orders: OrderBook, history: History, now: datetime,
+                 verified: Verified | None = None) -> None:
         self.config = config
         self.mail = mail
         self.envelope = envelope
         self.orders = orders
         self.history = history
         self.now = now
+        self.verified = verified  # the router's own checks (trust.verify), if they ran
         self.evidence: list[Evidence] = []
 
     @once
@@ -111,6 +114,22 @@ class Context:
     def seller(self) -> Seller | None:
         match = self.seller_lookup.match
         return match.seller if match else None
+
+    @once
+    def trust_verdict(self) -> Verdict | None:
+        """Whether the mail proves the seller's (or team's) address; None: trust does not apply."""
+        return assess(self.config, self.mail, self.envelope, self.seller, self.verified)
+
+    @property
+    def seller_address(self) -> str | None:
+        """The seller address that handed the mail over: under trust, the proven one."""
+        match = self.seller_lookup.match
+        if match is None:
+            return None
+        verdict = self.trust_verdict
+        if verdict is not None and verdict.authenticated:
+            return verdict.address
+        return match.address
 
     @once
     def region_lookup(self) -> Lookup[RegionMatch]:

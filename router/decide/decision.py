@@ -44,6 +44,9 @@ class Decision:
     message_id: str | None = None
     order_id: str | None = None
     notes: tuple[tuple[str, str], ...] = ()
+    # The seller address that handed it over, where notices go; under
+    # sender trust the address the mail proves (see `router.decide.trust`).
+    address: str | None = None
 
     def json_object(self, file: str | None) -> dict[str, Any]:
         """The contract's `classify --json` object, keys in its order."""

@@ -16,6 +16,8 @@ from router.decide.message import Evidence
 _FOUND = (
     ("seller", "seller"),
     ("seller-candidate", "not a seller"),
+    ("trust-verdict", "sender trust"),
+    ("trust", "authentication"),
     ("region", "region"),
     ("region-candidate", "not a region"),
     ("region-note", "note"),

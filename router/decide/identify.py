@@ -33,7 +33,10 @@ from router.decide.message import Envelope, Evidence, ParsedMail
 
 T = TypeVar("T")
 
-_ADDR = re.compile(r"[^\s<>,;:\"'()\[\]]+@[^\s<>,;:\"'()\[\]]+")
+# Starts only where a run of address characters starts (the lookbehind):
+# retried at every character of a long run without "@" it was quadratic.
+_ADDR_CHAR = r"[^\s<>,;:\"'()\[\]]"
+_ADDR = re.compile(rf"(?<!{_ADDR_CHAR}){_ADDR_CHAR}+@{_ADDR_CHAR}+")
 
 SELLER_SOURCES = ("envelope sender", "Resent-From", "X-Forwarded-For", "Return-Path", "From")
 REGION_SOURCES = ("envelope recipient", "X-Original-To", "Delivered-To", "To", "Cc",
@@ -149,10 +152,18 @@ def seller_candidates(mail: ParsedMail, envelope: Envelope) -> Iterator[tuple[st
 
 
 def lookup_seller(config: Config, mail: ParsedMail, envelope: Envelope) -> Lookup[SellerMatch]:
-    """The first candidate that is a seller's address, with the misses before it."""
+    """The first candidate that is a seller's address, with the misses before it.
+
+    A candidate that is no address a notice could go to (`a@b@example.com`)
+    is passed over with that said: it must not pick a seller whose answer
+    could then not be written.
+    """
     index = _seller_index(config)
     tried: list[Evidence] = []
     for source, address in seller_candidates(mail, envelope):
+        if not valid_address(address):
+            tried.append(Evidence("seller-candidate", f"{address}: {NOT_AN_ADDRESS}", source))
+            continue
         hit = _match_seller(index, address)
         if hit is None:
             tried.append(Evidence("seller-candidate", f"{address}: no seller", source))
@@ -172,6 +183,37 @@ def lookup_seller(config: Config, mail: ParsedMail, envelope: Envelope) -> Looku
 def find_seller(config: Config, mail: ParsedMail, envelope: Envelope) -> SellerMatch | None:
     """The seller who handed `mail` over, or None (see module doc for the order)."""
     return lookup_seller(config, mail, envelope).match
+
+
+def seller_addresses(config: Config, mail: ParsedMail, envelope: Envelope,
+                     seller: Seller) -> list[tuple[str, str]]:
+    """Every (source, address) candidate that is an address of `seller`, in lookup order.
+
+    The mail may name the seller more than once (envelope and From:);
+    sender trust asks which of them the mail proves.
+    """
+    index = _seller_index(config)
+    found: list[tuple[str, str]] = []
+    for source, address in seller_candidates(mail, envelope):
+        if valid_address(address):
+            hit = _match_seller(index, address)
+            if hit is not None and hit[0] is seller:
+                found.append((source, address))
+    return found
+
+
+@cached_per_config
+def _team_index(config: Config) -> frozenset[str]:
+    return frozenset(a.strip().lower() for region in config.regions.values()
+                     for a in region.teams)
+
+
+def team_addresses(config: Config, mail: ParsedMail,
+                   envelope: Envelope) -> list[tuple[str, str]]:
+    """Every (source, address) candidate that is a region's team address, in lookup order."""
+    index = _team_index(config)
+    return [(source, address) for source, address in seller_candidates(mail, envelope)
+            if valid_address(address) and (address in index or strip_tag(address) in index)]
 
 
 def _match_seller(index: _SellerIndex, address: str) -> tuple[Seller, str, str] | None:
@@ -260,6 +302,19 @@ def _addresses(value: str, several: bool = False) -> list[str]:
         if not found:
             found = _ADDR.findall(value)
     return [a.strip().strip(".").lower() for a in found if _plausible(a)]
+
+
+NOT_AN_ADDRESS = "not a valid address"
+
+
+def valid_address(address: str) -> bool:
+    """One `@` between a local part and a domain: an address mail can be sent to.
+
+    Candidates are found by a lax pattern (`_ADDR`), which also takes
+    `a@b@example.com` in one piece.
+    """
+    local, at, domain = address.partition("@")
+    return bool(local and at and domain) and "@" not in domain
 
 
 def _plausible(address: str) -> bool:

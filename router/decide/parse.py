@@ -7,26 +7,33 @@ modern `email.policy.default` header objects raise on malformed headers and
 mail-parser adds per-message work (received-chain analysis, logging) that
 deciding does not need, so decoding of headers, charsets and HTML is done
 here with small, lenient helpers.  `parse_message` never raises.
+
+Cost is linear in the message and bounded (hostile mail must not stall a
+worker; each cap past which the rest is ignored leaves a defect):
+`MAX_RAW_BYTES` of the message, the email parser's own budget of parts,
+header fields and lines (see `mimeread`), `MAX_PARTS` parts and
+`MAX_MIME_DEPTH` levels walked, `MAX_MESSAGE_DEPTH` attached messages,
+`MAX_TEXT_CHARS` of body text, `MAX_HTML_PER_MESSAGE` characters of HTML
+and per HTML part the caps of `html_text`.
+Address and header patterns cannot retry over a run (see `_ADDR`).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import io
 import quopri
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from email import errors, message_from_bytes
 from email.message import Message
 from email.policy import compat32
 from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
 
 from router.decide.charsets import decode_bytes, decode_surrogates
 from router.decide.encoded_words import decode_header_value
-from router.decide.html_text import html_to_text
+from router.decide.html_text import MAX_HTML_CHARS, html_to_text
 from router.decide.message import Attachment, ParsedMail
+from router.decide.mimeread import read_message
 
 MAX_TEXT_CHARS = 1_000_000
 MAX_RAW_BYTES = 40_000_000
@@ -34,11 +41,20 @@ MAX_HEADERS = 2_000
 MAX_MIME_DEPTH = 40
 MAX_MESSAGE_DEPTH = 6
 MAX_PARTS = 2_000
+# HTML characters converted per message (each part is also cut at
+# html_text.MAX_HTML_CHARS): twelve 2 MB parts of hostile HTML took 5 s.
+MAX_HTML_PER_MESSAGE = 2 * MAX_HTML_CHARS
 
-_ADDR = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# The lookbehind lets a match start only where a run of local-part
+# characters starts: a search retried at every character of a long run
+# with no "@domain" after it was quadratic (a 20,000-character From took
+# 20 s), and a match never starts inside a run anyway.
+_LOCAL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]"
+_ADDR = re.compile(rf"(?<!{_LOCAL}){_LOCAL}+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _MSGID = re.compile(r"<[^<>\s]+>")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _HEADER_LINE = re.compile(rb"^([!-9;-~]{1,200}?)[ \t]*:[ \t]?(.*)$")
+_CUT = "more MIME parts, header fields or lines than are read, rest ignored"
 
 
 def parse_message(raw: bytes) -> ParsedMail:
@@ -49,70 +65,15 @@ def parse_message(raw: bytes) -> ParsedMail:
         # see no headers at all (files saved by editors and some exporters).
         raw = raw.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n")
         truncated = len(raw) > MAX_RAW_BYTES
-        msg = _message(raw[:MAX_RAW_BYTES] if truncated else raw)
+        msg, cut = read_message(raw[:MAX_RAW_BYTES] if truncated else raw)
         parsed = _Builder(depth=0).build(msg, size)
         if truncated:
             parsed = _with_defect(parsed, f"message over {MAX_RAW_BYTES} bytes, rest ignored")
+        if cut:
+            parsed = _with_defect(parsed, _CUT)
         return parsed
     except Exception as exc:  # noqa: BLE001 - the contract is: never raise
         return _fallback(raw, exc)
-
-
-# The email package's own tests for a header line and a blank line
-# (email.feedparser's headerRE and NLCRE).
-_HEADER_START = re.compile(r"^(From |[\041-\071\073-\176]*:|[\t ])")
-_NEWLINE = re.compile(r"\r\n|\r|\n")
-
-
-def _message(data: bytes) -> Message:
-    """`message_from_bytes(data, policy=compat32)`, the body of simple mail unsplit.
-
-    The email parser reads a message line by line, the body too, which for
-    a single text part costs more than the rest of parsing: its lines only
-    end up joined again as the payload.  Where the headers cannot make the
-    message multipart or message/* (no "multipart" or "message/" in them),
-    the header block is found as the parser finds it, parsed alone (with
-    nothing after it the parser sets an empty payload), and the rest set as
-    the payload, as the parser would set it.
-    """
-    text = data.decode("ascii", "surrogateescape")
-    block = _HeaderBlock.of(text)
-    lowered = text[: block.end].lower()
-    if "multipart" in lowered or "message/" in lowered or block.ends_in_from_line:
-        return message_from_bytes(data, policy=compat32)
-    # One character per byte (ASCII, the rest as surrogates): the header
-    # block's bytes end where its text does.
-    msg = message_from_bytes(data[: block.end], policy=compat32)
-    msg.set_payload(text[block.body_start:])
-    if block.missing_separator:  # noted before the headers' own defects
-        msg.defects.insert(0, errors.MissingHeaderBodySeparatorDefect())
-    return msg
-
-
-@dataclass(frozen=True)
-class _HeaderBlock:
-    """Where the email parser ends a message's headers and starts its body."""
-
-    end: int
-    body_start: int
-    missing_separator: bool  # the body starts with a line that is not a header
-    ends_in_from_line: bool  # a later "From " line, which the parser moves to the body
-
-    @classmethod
-    def of(cls, text: str) -> _HeaderBlock:
-        stream = io.StringIO(text, newline="")  # the parser's own line splitting
-        end = 0
-        last = ""
-        count = 0
-        while line := stream.readline():
-            if not _HEADER_START.match(line):
-                missing = not _NEWLINE.match(line)
-                return cls(end, end if missing else end + len(line), missing,
-                           count > 1 and last.startswith("From "))
-            end += len(line)
-            last = line
-            count += 1
-        return cls(end, end, False, count > 1 and last.startswith("From "))
 
 
 def _with_defect(mail: ParsedMail, defect: str) -> ParsedMail:
@@ -131,6 +92,7 @@ class _Builder:
         self.parts_seen = 0
         self.html_used = False
         self.plain_used = False
+        self.html_left = MAX_HTML_PER_MESSAGE
 
     def build(self, msg: Message, raw_size: int) -> ParsedMail:
         headers = _headers(msg)
@@ -184,7 +146,12 @@ class _Builder:
             self._attach(part, ctype)
             return ""
         if ctype == "text/html":
-            text = html_to_text(self._decoded_text(part))
+            html = self._decoded_text(part)
+            if len(html) > self.html_left:
+                self._add_defect(f"HTML over {MAX_HTML_PER_MESSAGE} characters, rest ignored")
+                html = html[: max(self.html_left, 0)]
+            self.html_left -= min(len(html), MAX_HTML_CHARS)
+            text = html_to_text(html)
             self.html_used = self.html_used or bool(text.strip())
             return text
         text = self._decoded_text(part)
@@ -256,7 +223,9 @@ class _Builder:
                 data = _transfer_decode(data, cte)
             if not data.strip():
                 return None, 0
-            sub = _message(data)
+            sub, cut = read_message(data)
+            if cut:
+                self._add_defect(_CUT)
             size = len(data)
         else:
             size = _approx_size(sub)

@@ -91,8 +91,19 @@ _FORWARD_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _QUOTE = re.compile(r"^((?:[ \t]*>)+)[ \t]?")
-_ADDR = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-_ANGLE_ADDR = re.compile(r"[<\[](?:mailto:)?\s*([^<>\[\]\s]+@[^<>\[\]\s]+?)\s*[>\]]", re.I)
+# The lookbehind lets a match start only where a run of local-part
+# characters starts: a search retried at every character of a long run
+# with no "@domain" after it was quadratic (a long forwarded header
+# line), and a search never finds one starting inside a run anyway.
+_LOCAL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]"
+_ADDR = re.compile(rf"(?<!{_LOCAL}){_LOCAL}+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# "<a@b>", "[mailto:a@b]": the token in brackets, if it has an "@" inside.
+# The token is taken whole (possessive) after a lookahead for the "@": as
+# "[^...]+@[^...]+?" it was retried for every "@" of the token, each time
+# to its end (quadratic: "<a@a@a@..." of 40,000 characters took 138 s).
+_ADDR_TOKEN = r"[^<>\[\]\s]"
+_ANGLE_ADDR = re.compile(
+    rf"[<\[](?:mailto:)?\s*(?={_ADDR_TOKEN}+@{_ADDR_TOKEN})({_ADDR_TOKEN}++)\s*[>\]]", re.I)
 _STRIP = " \t\u00a0\ufeff\u200b\u200e\u200f"
 _STRIP_QUOTE = _STRIP + ">"
 

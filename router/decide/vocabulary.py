@@ -258,14 +258,28 @@ class PhraseMatcher:
     def __bool__(self) -> bool:
         return self._listed
 
+    def prepare(self) -> None:
+        """Compile the patterns for text beyond Latin-1 now, not on the first such text.
+
+        They take seconds to compile (the CJK ranges of every phrase's
+        boundaries): paid inside the first Chinese mail's decide, which a
+        decide timeout counts.
+        """
+        if self._wide is None:
+            self._wide = _patterns(self._entries, _LATIN_WORD)
+
+    @property
+    def prepared(self) -> bool:
+        return self._wide is not None
+
     def search(self, normalised_text: str) -> PhraseHit | None:
         """First phrase found in `normalised_text` (already passed through `normalise`)."""
         narrow = _is_latin1(normalised_text)
         if narrow:
             patterns = self._narrow
         else:
-            if self._wide is None:
-                self._wide = _patterns(self._entries, _LATIN_WORD)
+            self.prepare()
+            assert self._wide is not None
             patterns = self._wide
         best: re.Match[str] | None = None
         for regex, wide_only in patterns:
@@ -694,3 +708,11 @@ PRE_ORDER_MATCHER = PhraseMatcher(PRE_ORDER)
 ACCOUNT_MATCHER = PhraseMatcher(ACCOUNT)
 POST_SALE_MATCHER = PhraseMatcher(POST_SALE)
 PRODUCT_QUESTION_MATCHER = PhraseMatcher(PRODUCT_QUESTION)
+MATCHERS = (PRE_SALE_MATCHER, BEFORE_BUYING_MATCHER, PRE_ORDER_MATCHER, ACCOUNT_MATCHER,
+            POST_SALE_MATCHER, PRODUCT_QUESTION_MATCHER)
+
+
+def warm_up() -> None:
+    """Compile every built-in phrase pattern now (at daemon start): see `prepare`."""
+    for matcher in MATCHERS:
+        matcher.prepare()

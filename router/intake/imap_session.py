@@ -32,10 +32,10 @@ from imapclient.imapclient import SocketTimeout
 from sqlalchemy.engine import Engine
 
 from router.config.model import ImapAccount
+from router.intake.headers import clean_message
 from router.intake.imap_state import Mark, load_mark, save_mark
 from router.intake.imap_store import Fetched, store_batch
 from router.intake.imap_uids import BATCH, BATCH_BYTES, batches, uid_set
-from router.intake.smtp import clean_message
 from router.store import StoreError, utcnow
 
 log = logging.getLogger("router.intake.imap")
@@ -55,7 +55,7 @@ BIG_MESSAGE = BATCH_BYTES // BATCH
 _WAKING = {b"EXISTS", b"RECENT"}
 _FATAL = {(b"BYE",), (b"NO",), (b"BAD",)}
 # Any line starting like an X-CSBA-* field (header or body): then the exact
-# header-aware stripping of router.intake.smtp runs.
+# header-aware stripping of router.intake.headers runs.
 
 
 class LoginRefused(Exception):

@@ -149,4 +149,7 @@ def _parse_date(text: str) -> datetime | None:
         return None
     if value.tzinfo is None:
         return None
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        return None

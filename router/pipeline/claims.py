@@ -122,3 +122,25 @@ def return_held(engine: Engine, received_id: int, owner: str) -> bool:
             received.c.lease_owner == owner).values(
             state="held", lease_owner=None, lease_expires=None))
         return done.rowcount == 1
+
+
+def abandon(engine: Engine, owner: str, stuck_id: int, error: str) -> list[int]:
+    """A worker was killed for overrunning `decide_timeout` on `stuck_id`.
+
+    That message goes to `failed` with `error` (it would only stall the
+    next worker too); the others the worker had claimed are given back at
+    once, their claim not counted (they were not at fault).  Rows another
+    worker took over meanwhile are left alone.  Returns the ids given back.
+    """
+    with begin_write(engine) as conn:
+        conn.execute(received.update().where(
+            received.c.id == stuck_id, received.c.lease_owner == owner,
+            received.c.state == "received").values(
+            state="failed", lease_owner=None, lease_expires=None, last_error=error[:2000]))
+        mates = [row.id for row in conn.execute(sa.select(received.c.id).where(
+            received.c.lease_owner == owner, received.c.state == "received"))]
+        if mates:
+            conn.execute(received.update().where(received.c.id.in_(mates)).values(
+                lease_owner=None, lease_expires=None,
+                attempts=sa.case((received.c.attempts > 0, received.c.attempts - 1), else_=0)))
+    return mates

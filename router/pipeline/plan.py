@@ -4,10 +4,11 @@ The classifier says what a message is and what its category's action is;
 the plan adds what the delivery guarantees demand on top: never a notice to
 automatic mail or to an unknown sender (no backscatter), at most N notices
 per seller address and day, no second notice about the same original, no
-redirect without a `bsm_address`, no contact without a seller.  When a
-guard changes the action it names itself as the deciding rule, so `held`
-shows why.  `cannot_take` says the same before anything happens: an
-operator's `release --as` is refused where the action could not be taken.
+redirect without a `bsm_address`, no contact without a seller, nothing done
+for mail whose sender is not authenticated (sender trust).  When a guard
+changes the action it names itself as the deciding rule, so `held` shows
+why.  `cannot_take` says the same before anything happens: an operator's
+`release --as` is refused where the action could not be taken.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from router.categories import (
     HOLD,
     POST_SALE_SELLER_FULFILLED,
     REDIRECT,
+    UNAUTHENTICATED,
+    UNAUTHENTICATED_ACTIONS,
     UNKNOWN_SENDER,
 )
 from router.config import Config
@@ -32,7 +35,7 @@ from router.decide.message import Evidence
 NOTICE_REPEAT_DAYS = 30
 
 # Where a guard stops an action, what happens instead.
-_NO_NOTICE_FALLBACK = {AUTO_GENERATED: DROP, UNKNOWN_SENDER: HOLD}
+_NO_NOTICE_FALLBACK = {AUTO_GENERATED: DROP, UNKNOWN_SENDER: HOLD, UNAUTHENTICATED: HOLD}
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,11 @@ def make_plan(config: Config, decision: Decision, facts: Facts) -> Plan:
     if _logs_contact(decision) and decision.seller_id is None:
         return Plan(_guarded(decision, HOLD, "no-seller", NO_SELLER), "held")
     action = decision.action
+    if decision.category == UNAUTHENTICATED and action not in UNAUTHENTICATED_ACTIONS:
+        # The config check refuses such an action; a forger must never
+        # reach the team, the seller's mailbox or the seller's bill.
+        return Plan(_guarded(decision, HOLD, "unauthenticated",
+                             "mail that does not prove its sender is never acted on"), "held")
     if action == HOLD:
         return Plan(decision, "held")
     if action == DROP:

@@ -39,13 +39,14 @@ from router.act.compose import (
     compose_redirect,
 )
 from router.act.queue import Queued, enqueue_many
-from router.categories import BOUNCE
+from router.categories import BOUNCE, UNAUTHENTICATED
 from router.config import Config
 from router.decide.classify import Decision, classify
-from router.decide.identify import find_seller
-from router.decide.message import Envelope, ParsedMail
-from router.decide.parse import parse_message
+from router.decide.identify import strip_tag
+from router.decide.message import ParsedMail
 from router.pipeline.plan import NOTICE_REPEAT_DAYS, Facts, Plan, make_plan
+from router.pipeline.prepare import Read, read, read_many
+from router.pipeline.watchdog import Watch, watching
 from router.store import begin_write, contacts, decisions, received, utcnow
 from router.store.handled import NoticesSent, decided_copies, decided_copy, notices_sent
 from router.store.orderbook import DbHistory, DbOrderBook
@@ -74,30 +75,21 @@ class Outcome:
     decision: Decision
 
 
-def envelope_of(config: Config, row: Any) -> Envelope:
-    """The envelope as stored; an IMAP account stands for the recipient's region."""
-    region = None
-    if row.channel == "imap" and row.channel_ref:
-        account = str(row.channel_ref).split(":", 1)[0]
-        region = next((a.region for a in config.imap if a.name == account), None)
-    return Envelope(mail_from=row.mail_from, rcpt_tos=tuple(row.rcpt_tos or ()),
-                    imap_region=region)
-
-
 def process(engine: Engine, config: Config, received_id: int, owner: str, templates: Any,
             *, force_category: str | None = None,
-            deliverer: Deliverer | None = None) -> Outcome:
+            deliverer: Deliverer | None = None, watch: Watch | None = None) -> Outcome:
     """Decide and act on one message this worker holds the lease of."""
     with engine.connect() as conn:
         row = conn.execute(sa.select(received).where(received.c.id == received_id)).one()
-        prepared = _prepare(conn, config, row, force_category=force_category)
+        with watching(watch, received_id):
+            prepared = _prepare(conn, config, row, force_category=force_category)
     try:
-        return _write(engine, config, prepared, owner, templates, deliverer)
+        return _write(engine, config, prepared, owner, templates, deliverer, watch)
     except ContactOpenedMeanwhile:
         # Decided again on a fresh read: it continues that contact now.
-        with engine.connect() as conn:
+        with engine.connect() as conn, watching(watch, received_id):
             prepared = _prepare(conn, config, row, force_category=force_category)
-        return _write(engine, config, prepared, owner, templates, deliverer)
+        return _write(engine, config, prepared, owner, templates, deliverer, watch)
     except exc.IntegrityError:
         # A copy of this message was acted on by another worker meanwhile:
         # the unique dedup key refused ours, so record it as the duplicate.
@@ -109,12 +101,12 @@ def process(engine: Engine, config: Config, received_id: int, owner: str, templa
             raise
         return _write(engine, config, replace(
             prepared, plan=make_plan(config, prepared.decision, facts), store_key=None),
-            owner, templates, deliverer)
+            owner, templates, deliverer, watch)
 
 
 def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
-                  templates: Any, deliverer: Deliverer | None = None
-                  ) -> tuple[dict[int, Outcome], list[int]]:
+                  templates: Any, deliverer: Deliverer | None = None,
+                  watch: Watch | None = None) -> tuple[dict[int, Outcome], list[int]]:
     """Decide and act on several leased messages, one commit for all of them.
 
     Returns the outcome of each message written, and the ids left for the
@@ -130,7 +122,7 @@ def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
         if not pending:
             return
         try:
-            outcomes = _write_many(engine, config, pending, owner, templates, deliverer)
+            outcomes = _write_many(engine, config, pending, owner, templates, deliverer, watch)
         except Exception as error:  # rolled back: each is retried on its own
             log.info("batch write failed; processing its messages one by one",
                      extra={"event": "batch_retry", "ids": [p.row.id for p in pending],
@@ -143,6 +135,7 @@ def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
 
     with engine.connect() as conn:
         rows = {row.id: row for row in conn.execute(_RECEIVED, {"ids": ids})}
+        reads = read_many(config, list(rows.values()))
         # Every message is decided on one snapshot first, so that the copies
         # decided before are looked up once for the whole batch.
         decided: dict[int, _Decided] = {}
@@ -151,7 +144,9 @@ def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
             try:
                 if row is None:
                     raise LookupError(received_id)
-                decided[received_id] = _decide(conn, config, row)
+                with watching(watch, received_id):
+                    decided[received_id] = _decide(conn, config, row,
+                                                   prepared=reads.get(received_id))
             except Exception:
                 conn.rollback()
                 left.append(received_id)
@@ -165,7 +160,9 @@ def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
                     # commit those, then decide this one again on a fresh read.
                     flush()
                     conn.rollback()
-                    prepared = _prepare(conn, config, first_read.row)
+                    with watching(watch, received_id):
+                        prepared = _prepare(conn, config, first_read.row,
+                                            prepared=reads.get(received_id))
             except Exception:
                 conn.rollback()
                 left.append(received_id)
@@ -204,7 +201,7 @@ class _Prepared:
                 found.add(("order", decision.seller_id, order_id))
         if self.address is not None and decision.action == BOUNCE:
             # Notices: only a bounce reads the notices sent, only a bounce sends one.
-            found.add(("address", self.address))
+            found.add(("address", strip_tag(self.address.lower())))
         if self.mail.message_id:
             found.add(("message-id", self.mail.message_id.strip()))
         return frozenset(found)
@@ -222,19 +219,22 @@ class _Decided:
 
 
 def _decide(conn: Connection, config: Config, row: Any, *,
-            force_category: str | None = None) -> _Decided:
-    """Parse and classify one message, reading through `conn`."""
-    mail = parse_message(row.raw)
-    envelope = envelope_of(config, row)
-    decision = classify(config, mail, envelope, orders=DbOrderBook(conn),
-                        history=DbHistory(conn), now=row.arrived_at)
+            force_category: str | None = None, prepared: Read | None = None) -> _Decided:
+    """Parse and classify one message, reading through `conn`.
+
+    `prepared`: the message already read (a batch reads its messages side
+    by side, see `router.pipeline.prepare`).
+    """
+    found = prepared or read(config, row)
+    mail = found.mail
+    decision = classify(config, mail, found.envelope, orders=DbOrderBook(conn),
+                        history=DbHistory(conn), now=row.arrived_at, verified=found.verified)
     if force_category is not None:
         decision = replace(decision, category=force_category,
                            action=config.action_for(force_category), rule="released",
                            reason=f"an operator released it as {force_category}")
-    match = find_seller(config, mail, envelope)
     dedup_key = _dedup_key(decision, mail)
-    return _Decided(row, mail, decision, match.address if match else None, dedup_key)
+    return _Decided(row, mail, decision, decision.address, dedup_key)
 
 
 def _planned(conn: Connection, config: Config, decided: _Decided,
@@ -250,9 +250,10 @@ def _planned(conn: Connection, config: Config, decided: _Decided,
 
 
 def _prepare(conn: Connection, config: Config, row: Any, *,
-             force_category: str | None = None) -> _Prepared:
+             force_category: str | None = None, prepared: Read | None = None) -> _Prepared:
     """Parse, classify and plan one message, reading through `conn`."""
-    return _planned(conn, config, _decide(conn, config, row, force_category=force_category))
+    return _planned(conn, config, _decide(conn, config, row, force_category=force_category,
+                                          prepared=prepared))
 
 
 def preview(conn: Connection, config: Config, row: Any, *,
@@ -266,6 +267,9 @@ def preview(conn: Connection, config: Config, row: Any, *,
 def _dedup_key(decision: Decision, mail: ParsedMail) -> str | None:
     if not mail.message_id:
         return None  # nothing stable to recognise a copy by
+    if decision.category == UNAUTHENTICATED:
+        # A forger must not claim a Message-ID the seller's real mail will carry.
+        return None
     return f"{decision.seller_id or '-'}|{mail.message_id.strip()}"
 
 
@@ -293,14 +297,16 @@ def _facts(conn: Connection, address: str | None, mail: ParsedMail, dedup_key: s
 
 
 def _write(engine: Engine, config: Config, prepared: _Prepared, owner: str,
-           templates: Any, deliverer: Deliverer | None = None) -> Outcome:
+           templates: Any, deliverer: Deliverer | None = None,
+           watch: Watch | None = None) -> Outcome:
     """Write one message's outcome in its own transaction."""
-    (outcome,) = _write_many(engine, config, [prepared], owner, templates, deliverer)
+    (outcome,) = _write_many(engine, config, [prepared], owner, templates, deliverer, watch)
     return outcome
 
 
 def _write_many(engine: Engine, config: Config, batch: list[_Prepared], owner: str,
-                templates: Any, deliverer: Deliverer | None = None) -> list[Outcome]:
+                templates: Any, deliverer: Deliverer | None = None,
+                watch: Watch | None = None) -> list[Outcome]:
     """Write the outcomes in ONE transaction; all or none (then it raises).
 
     Everything that takes time is done first: the decisions get their
@@ -321,9 +327,12 @@ def _write_many(engine: Engine, config: Config, batch: list[_Prepared], owner: s
     decided: dict[int, Decision] = {
         p.row.id: replace(p.plan.decision, contact_id=p.row.id) if p.plan.new_contact
         else p.plan.decision for p in batch}
-    mails = [_compose(config, p.plan.send, decided[p.row.id], p.row, p.address, templates,
-                      now, p.mail)
-             for p in batch if p.plan.send is not None]
+    mails = []
+    for p in batch:
+        if p.plan.send is not None:
+            with watching(watch, p.row.id):
+                mails.append(_compose(config, p.plan.send, decided[p.row.id], p.row, p.address,
+                                      templates, now, p.mail))
     lease_until = deliverer.lease_until(now) if deliverer is not None and mails else None
     with begin_write(engine) as conn:
         outcomes, queued = _write_all(conn, config, batch, decided, mails, owner, now,

@@ -29,6 +29,7 @@ from router.config import Config
 from router.decide.decision import Decision
 from router.pipeline.claims import claim, latest_arrival, record_failure
 from router.pipeline.process import Deliverer, LeaseLost, process, process_batch
+from router.pipeline.watchdog import Watch
 from router.store import utcnow
 from router.store.engine import intake_busy, intake_went_quiet
 
@@ -58,12 +59,14 @@ async def run_workers(engine: Engine, get_config: Callable[[], Config],
                       on_acted: Callable[[], None] | None = None,
                       deliverer: Deliverer | None = None,
                       on_decided: OnDecided | None = None,
-                      poll_seconds: float = POLL_SECONDS) -> None:
+                      poll_seconds: float = POLL_SECONDS,
+                      watch: Watch | None = None) -> None:
     """Process messages until `stop` is set; finish the one in hand first.
 
     `deliverer` delivers each batch's mail right after its commit
     (`router.act.delivery.Handoff`); `on_acted` is called after each batch,
-    `on_decided` with each committed decision (the daemon's metrics).
+    `on_decided` with each committed decision (the daemon's metrics);
+    `watch` is told which message is being decided (see `process.Watch`).
     """
     while not stop.is_set():
         wake.clear()
@@ -79,7 +82,7 @@ async def run_workers(engine: Engine, get_config: Callable[[], Config],
         if ids:
             # The batch in hand is finished even when `stop` is set meanwhile.
             await asyncio.to_thread(process_batch_safely, engine, get_config(), ids, owner,
-                                    get_templates(), deliverer, on_decided)
+                                    get_templates(), deliverer, watch, on_decided)
         if ids:
             if on_acted is not None:
                 on_acted()
@@ -116,12 +119,12 @@ async def burst_pause(engine: Engine, stop: asyncio.Event) -> None:
 
 def process_safely(engine: Engine, config: Config, received_id: int, owner: str,
                    templates: Any, force_category: str | None = None,
-                   deliverer: Deliverer | None = None,
+                   deliverer: Deliverer | None = None, watch: Watch | None = None,
                    on_decided: OnDecided | None = None) -> str:
     """Process one message; an error is recorded on it, never raised."""
     try:
         outcome = process(engine, config, received_id, owner, templates,
-                          force_category=force_category, deliverer=deliverer)
+                          force_category=force_category, deliverer=deliverer, watch=watch)
     except LeaseLost as exc:
         log.warning(str(exc), extra={"event": "lease_lost", "id": received_id})
         return "lost"
@@ -142,10 +145,12 @@ def process_safely(engine: Engine, config: Config, received_id: int, owner: str,
 
 def process_batch_safely(engine: Engine, config: Config, ids: list[int], owner: str,
                          templates: Any, deliverer: Deliverer | None = None,
+                         watch: Watch | None = None,
                          on_decided: OnDecided | None = None) -> dict[int, str]:
     """Process claimed messages together; errors are recorded per message, never raised."""
     try:
-        outcomes, left = process_batch(engine, config, ids, owner, templates, deliverer)
+        outcomes, left = process_batch(engine, config, ids, owner, templates, deliverer,
+                                       watch)
     except Exception:  # a bug or an outage outside any one message: try each alone
         log.warning("batch processing failed; processing one by one", exc_info=True,
                     extra={"event": "batch_retry", "ids": ids})
@@ -157,7 +162,8 @@ def process_batch_safely(engine: Engine, config: Config, ids: list[int], owner: 
     for received_id in left:
         if received_id not in states:
             states[received_id] = process_safely(engine, config, received_id, owner, templates,
-                                                 deliverer=deliverer, on_decided=on_decided)
+                                                 deliverer=deliverer, watch=watch,
+                                                 on_decided=on_decided)
     return states
 
 

@@ -8,7 +8,7 @@ milliseconds of Python, and while the workers held the lock the SMTP
 sessions waited for it.  (Mailman 3 likewise runs a process per queue.)
 
 The child is a fresh interpreter (``python -m router.pipeline.workerproc
-FD``: no threads, locks or pooled database connections copied from the
+FD FD2``: no threads, locks or pooled database connections copied from the
 parent; and not multiprocessing's 'spawn', which adds a resource-tracker
 process of its own to every daemon).  It opens its own engine and meets the
 parent only in the database, like a second `serve` would.  A pipe, inherited
@@ -28,10 +28,16 @@ without blocking (a full pipe already holds a wake):
 The child runs at a lower CPU priority (`NICENESS`): in a burst the
 intake answers first and the pipeline catches up when it is over.
 
+A second pipe, FD2, goes the other way: the child reports which message
+it is deciding, and the parent's `Watchdog` (router.pipeline.watchdog)
+kills a child stuck on one message past `instance.decide_timeout`; that
+message goes to `failed` with the reason, its batch-mates are given back
+at once, and a new child starts at once to decide them.
+
 The child also takes SIGTERM/SIGINT (stop) and SIGHUP (reload) itself, for
-a supervisor that signals the whole process group.  A child that dies is
-logged and started again after `RESTART_SECONDS`; what it held comes back
-when its leases expire.
+a supervisor that signals the whole process group.  A child that dies
+otherwise is logged and started again after `RESTART_SECONDS`; what it
+held comes back when its leases expire.
 """
 
 from __future__ import annotations
@@ -48,8 +54,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from router.aio import first_of, settle_heap
+from sqlalchemy.engine import Engine
+
+from router.aio import Coalesced, first_of, settle_heap
 from router.config import Config, ConfigError, load_config
+from router.heap import long_lived
+from router.pipeline.claims import abandon
+from router.pipeline.watchdog import Reporter, Watchdog, seconds
 
 log = logging.getLogger("router.pipeline")
 
@@ -71,9 +82,10 @@ _LENGTH = 8
 class WorkerProcess:
     """The parent's side: start the child, wake it, reload it, stop it."""
 
-    def __init__(self, path: Path, config: Config) -> None:
+    def __init__(self, path: Path, config: Config, engine: Engine | None = None) -> None:
         self._path = path
         self._config = config  # the child's first config: the parent's, not a re-read
+        self._engine = engine  # to settle what a child killed by its watchdog held
         self._writer: int | None = None  # the pipe to the child
         self._process: asyncio.subprocess.Process | None = None  # the running child
 
@@ -97,7 +109,7 @@ class WorkerProcess:
         """
         while not stop.is_set():
             started_with = self._config
-            process, startup = await self._start()
+            process, startup, watchdog = await self._start()
             self._process = process
             waiting = asyncio.ensure_future(process.wait())
             ended = asyncio.Event()
@@ -117,9 +129,13 @@ class WorkerProcess:
                 raise
             finally:
                 self._close()
+                watchdog.close()
                 if not waiting.done():
                     waiting.cancel()
             exitcode = process.returncode
+            if watchdog.overdue is not None:  # our own kill: settle, and a new child at once
+                await self._settle(watchdog, process.pid)
+                continue
             if stop.is_set() and exitcode == 0:
                 break
             # Exit status 0 without our stop: someone signalled the child itself.
@@ -132,27 +148,58 @@ class WorkerProcess:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), RESTART_SECONDS)
 
-    async def _start(self) -> tuple[asyncio.subprocess.Process, tuple[int, bytes]]:
+    async def _start(self) -> tuple[asyncio.subprocess.Process, tuple[int, bytes], Watchdog]:
         """Start a child; it waits for its start-up arguments on the pipe.
 
         They are written by the caller, in a thread (a large config may not
-        fit the pipe before the child reads it), before any signal.
+        fit the pipe before the child reads it), before any signal.  A
+        second pipe carries what the child is deciding to its `Watchdog`.
         """
         reader, writer = os.pipe()
+        watched, reporter = os.pipe()
         try:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "router.pipeline.workerproc", str(reader),
-                pass_fds=(reader,), stdin=subprocess.DEVNULL, env=_child_environment())
+                sys.executable, "-m", "router.pipeline.workerproc", str(reader), str(reporter),
+                pass_fds=(reader, reporter), stdin=subprocess.DEVNULL,
+                env=_child_environment())
         except BaseException:
             os.close(writer)
+            os.close(watched)
             raise
         finally:
             os.close(reader)  # the child has its own; ours would hide the parent's death
+            os.close(reporter)  # likewise: the child's end of file is the child's end
+
+        def kill() -> None:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+
+        watchdog = Watchdog(watched, kill, self._decide_timeout)
         payload = pickle.dumps((self._path, self._config, logging.getLogger().level))
         self._writer = writer
         log.info("pipeline process started",
                  extra={"event": "worker_started", "pid": process.pid})
-        return process, (writer, len(payload).to_bytes(_LENGTH, "big") + payload)
+        return process, (writer, len(payload).to_bytes(_LENGTH, "big") + payload), watchdog
+
+    def _decide_timeout(self) -> float:
+        return self._config.instance.decide_timeout.total_seconds()
+
+    async def _settle(self, watchdog: Watchdog, pid: int) -> None:
+        """After a kill for `decide_timeout`: fail that message, give the others back."""
+        stuck, owner = watchdog.overdue, watchdog.owner
+        assert stuck is not None
+        error = f"deciding took longer than {seconds(watchdog.limit)} (instance.decide_timeout)"
+        released: list[int] = []
+        if self._engine is not None and owner is not None:
+            try:
+                released = await asyncio.to_thread(abandon, self._engine, owner, stuck, error)
+            except Exception:  # the leases expire and the claims' count ends it then
+                log.error("recording the timed-out message failed", exc_info=True,
+                          extra={"event": "decide_timeout_unrecorded", "id": stuck})
+                released = []
+        log.warning(f"message {stuck} failed: {error}; pipeline process {pid} replaced",
+                    extra={"event": "decide_failed", "id": stuck, "pid": pid,
+                           "released": released, "error": error})
 
     def _send(self, signal_byte: bytes) -> None:
         if self._writer is None or os.get_blocking(self._writer):
@@ -208,8 +255,9 @@ class WorkerPool:
     leaves the CPU to intake.  Each child is restarted on its own.
     """
 
-    def __init__(self, path: Path, config: Config, count: int) -> None:
-        self.children = [WorkerProcess(path, config) for _ in range(count)]
+    def __init__(self, path: Path, config: Config, count: int,
+                 engine: Engine | None = None) -> None:
+        self.children = [WorkerProcess(path, config, engine) for _ in range(count)]
 
     def running(self) -> tuple[int, int]:
         """(children running, children wanted), for the readiness check."""
@@ -252,12 +300,13 @@ def child_main(argv: list[str] | None = None) -> None:
 
     args = sys.argv[1:] if argv is None else argv
     fd = int(args[0])
+    report = int(args[1])
     length = int.from_bytes(_read_exactly(fd, _LENGTH), "big")
     path, config, log_level = pickle.loads(_read_exactly(fd, length))
     setup_logging("json", logging.getLevelName(log_level).lower())
     with contextlib.suppress(OSError):
         os.nice(NICENESS)
-    raise SystemExit(asyncio.run(_serve_child(path, config, fd)))
+    raise SystemExit(asyncio.run(_serve_child(path, config, fd, report)))
 
 
 def _read_exactly(fd: int, size: int) -> bytes:
@@ -272,7 +321,7 @@ def _read_exactly(fd: int, size: int) -> bytes:
     return b"".join(chunks)
 
 
-async def _serve_child(path: Path, config: Config, fd: int) -> int:
+async def _serve_child(path: Path, config: Config, fd: int, report: int) -> int:
     from router.act.delivery import Handoff, default_owner, run_delivery
     from router.act.templates import NoticeTemplates
     from router.decide.language import warm_up
@@ -284,9 +333,11 @@ async def _serve_child(path: Path, config: Config, fd: int) -> int:
     stop, work, mail = asyncio.Event(), asyncio.Event(), asyncio.Event()
     current = _Current(config, NoticeTemplates.from_config(config))
 
-    def reload() -> None:
+    async def reload() -> None:
+        # In a thread: 20,000 sellers take seconds, and the delivery loop
+        # shares this event loop.
         try:
-            fresh = load_config(path)
+            fresh, templates = await asyncio.to_thread(_load, path)
         except ConfigError as exc:
             log.error("pipeline process keeps its config: the file does not load now",
                       extra={"event": "reload_failed", "path": str(path),
@@ -296,9 +347,11 @@ async def _serve_child(path: Path, config: Config, fd: int) -> int:
             log.error(f"pipeline process keeps its config: {exc}",
                       extra={"event": "reload_failed", "path": str(path)})
             return
-        current.config, current.templates = fresh, NoticeTemplates.from_config(fresh)
+        current.config, current.templates = fresh, templates
         log.info("config reloaded", extra={"event": "reloaded", "path": str(path),
                                            "stage": "pipeline"})
+
+    reloads = Coalesced(reload)
 
     os.set_blocking(fd, False)
 
@@ -314,17 +367,13 @@ async def _serve_child(path: Path, config: Config, fd: int) -> int:
             stop.set()
             return
         if RELOAD in data:
-            try:
-                reload()
-            except Exception:  # a bug here must not stop the pipe being read
-                log.error("pipeline process: reload failed", exc_info=True,
-                          extra={"event": "reload_failed", "path": str(path)})
+            reloads.request()
         work.set()
 
     loop.add_reader(fd, readable)
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    loop.add_signal_handler(signal.SIGHUP, reload)
+    loop.add_signal_handler(signal.SIGHUP, reloads.request)
 
     engine = open_engine(config.storage_url)
     counted = counters() if counting() else None  # the parent serves metrics
@@ -339,18 +388,30 @@ async def _serve_child(path: Path, config: Config, fd: int) -> int:
         await asyncio.to_thread(warm_up)  # language models: not on the first message
         settle_heap()
         owner = default_owner()
+        reporter = Reporter(report, owner,  # for the parent's watchdog
+                            lambda: current.config.instance.decide_timeout.total_seconds())
         await asyncio.gather(
             run_workers(engine, lambda: current.config, lambda: current.templates,
                         owner=owner, stop=stop, wake=work, on_acted=acted,
-                        deliverer=handoff,
+                        deliverer=handoff, watch=reporter,
                         on_decided=counted.decided if counted is not None else None),
             run_delivery(engine, lambda: current.config, stop=stop, owner=owner,
                          wake=mail, on_attempt=on_attempt),
         )
     finally:
+        await reloads.wait()
         engine.dispose()
         os.close(fd)
     return 0
+
+
+def _load(path: Path) -> tuple[Config, Any]:
+    """The config and notice templates a reload reads (in a thread; see daemon._load)."""
+    from router.act.templates import NoticeTemplates
+
+    with long_lived():
+        config = load_config(path)
+        return config, NoticeTemplates.from_config(config)
 
 
 if __name__ == "__main__":

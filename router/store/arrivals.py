@@ -12,7 +12,9 @@ async callers run it in a worker thread.
 the SMTP intake's group commit (:class:`router.intake.smtp.GroupCommit`)
 collects the messages whose DATA completed while the previous commit was
 running and stores them together; each sender gets its 250 only after that
-commit, and all of them get a 451 when it fails.
+commit.  It stores them with :func:`store_each`: when the database refuses
+the transaction for what one row holds rather than for being unreachable,
+each message is stored alone, so only the one that cannot be stored fails.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class Arrival:
     channel_ref: str | None
     arrived_at: datetime
     message_id: str | None
+    helo: str | None = None  # SMTP: the client's HELO/EHLO name
 
 
 def _row(arrival: Arrival) -> dict[str, Any]:
@@ -79,10 +82,23 @@ def _row(arrival: Arrival) -> dict[str, Any]:
         "rcpt_tos": list(arrival.rcpt_tos),
         "channel": arrival.channel,
         "channel_ref": arrival.channel_ref,
+        "helo": _helo(arrival.helo),
         "arrived_at": arrival.arrived_at,
         "state": "received",
         "attempts": 0,
     }
+
+
+def _helo(name: str | None) -> str | None:
+    """The HELO name as a client gave it, printable ASCII only, at most 255 characters.
+
+    A client writes what it likes there; a NUL byte must not reach the
+    database (PostgreSQL refuses it, and with it the whole group commit).
+    """
+    if name is None:
+        return None
+    kept = "".join(c for c in name[:255] if "!" <= c <= "~")
+    return kept or None
 
 
 def store_many(engine: Engine, arrivals: Sequence[Arrival]) -> list[int]:
@@ -90,15 +106,56 @@ def store_many(engine: Engine, arrivals: Sequence[Arrival]) -> list[int]:
 
     All or nothing: when it raises :class:`StoreError`, none was stored.
     """
+    try:
+        return _insert(engine, arrivals)
+    except exc.SQLAlchemyError as e:
+        raise _store_error(e) from None
+
+
+#: The database itself failed (unreachable, locked, disk full): storing the
+#: messages one by one would only fail as many times.
+_DATABASE_FAILED = (exc.OperationalError, exc.InterfaceError, exc.DisconnectionError,
+                    exc.TimeoutError, StoreError)
+
+
+def store_each(engine: Engine, arrivals: Sequence[Arrival]) -> list[int | StoreError]:
+    """Store the messages in one transaction, or each alone when a row spoils it.
+
+    Returns, per message in order, its row id or the StoreError that kept it
+    from being stored.  A failure of the database as a whole raises
+    StoreError for all of them, as `store_many` does.
+    """
+    try:
+        return list(_insert(engine, arrivals))
+    except _DATABASE_FAILED as e:
+        raise _store_error(e) from None
+    except Exception as e:  # noqa: BLE001 - a row the database refused, or our bug
+        if len(arrivals) == 1:
+            return [_store_error(e)]
+    results: list[int | StoreError] = []
+    for arrival in arrivals:
+        try:
+            results.extend(_insert(engine, [arrival]))
+        except _DATABASE_FAILED as e:
+            raise _store_error(e) from None
+        except Exception as e:  # noqa: BLE001 - this one alone cannot be stored
+            results.append(_store_error(e))
+    return results
+
+
+def _insert(engine: Engine, arrivals: Sequence[Arrival]) -> list[int]:
     if not arrivals:
         return []
-    try:
-        with begin_write(engine) as conn:
-            return insert_arrivals(conn, arrivals)
-    except exc.DBAPIError as e:
-        raise StoreError(f"cannot store the message: {describe(e)}") from None
-    except exc.SQLAlchemyError as e:
-        raise StoreError(f"cannot store the message: {e}") from None
+    with begin_write(engine) as conn:
+        return insert_arrivals(conn, arrivals)
+
+
+def _store_error(error: Exception) -> StoreError:
+    if isinstance(error, StoreError):
+        return error
+    if isinstance(error, exc.DBAPIError):
+        return StoreError(f"cannot store the message: {describe(error)}")
+    return StoreError(f"cannot store the message: {error}")
 
 
 def insert_arrivals(conn: Connection, arrivals: Sequence[Arrival]) -> list[int]:

@@ -219,9 +219,32 @@ def _nothing() -> Iterator[None]:
 
 
 def describe(error: exc.DBAPIError) -> str:
-    """The driver's message for a person: its first line, without SQL."""
+    """The driver's message for a person: its first line, without SQL.
+
+    A damaged SQLite file says so first: "database disk image is malformed"
+    alone does not tell an operator that no retry will help.
+    """
     text = str(error.orig).strip() or type(error.orig).__name__
-    return text.splitlines()[0].strip()
+    text = text.splitlines()[0].strip()
+    if is_damage(error):
+        return f"the database is damaged ({text}); restore it from a backup"
+    return text
+
+
+#: SQLite's primary result codes that mean the file itself is damaged.
+_SQLITE_CORRUPT = 11
+_SQLITE_NOTADB = 26
+
+
+def sqlite_code(error: exc.DBAPIError) -> int | None:
+    """SQLite's primary result code of the error (None: not from SQLite)."""
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def is_damage(error: exc.DBAPIError) -> bool:
+    """The driver says the database file is damaged (not busy, full or locked)."""
+    return sqlite_code(error) in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
 
 
 def _normalise(url: URL) -> URL:

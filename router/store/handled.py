@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from router.decide.identify import strip_tag
 from router.store.schema import decisions, outgoing, received
 
 _COPY = sa.select(decisions.c.received_id).where(decisions.c.dedup_key == sa.bindparam("key"))
@@ -45,7 +46,7 @@ class NoticesSent:
 
 def notices_sent(conn: Connection, address: str, message_id: str | None, now: datetime,
                  days: int) -> NoticesSent:
-    """Notices queued to `address` in the last `days` days, as the plan counts them."""
+    """Notices queued to `address` (with or without a +tag) in the last `days` days."""
     recent = conn.execute(sa.select(outgoing.c.rcpt_tos, outgoing.c.created_at,
                                     received.c.message_id)
                           .select_from(outgoing.outerjoin(
@@ -54,8 +55,11 @@ def notices_sent(conn: Connection, address: str, message_id: str | None, now: da
                                  outgoing.c.created_at >= now - timedelta(days=days)))
     today = 0
     same = False
+    # An address with a +tag is the address without it (the contract):
+    # `service+t1@` and `service+t2@` share one daily limit.
+    sender = strip_tag(address.lower())
     for rcpts, created_at, original in recent:
-        if address not in (rcpts or []):
+        if sender not in {strip_tag(str(r).lower()) for r in rcpts or ()}:
             continue
         if created_at >= now - timedelta(days=1):
             today += 1

@@ -54,7 +54,9 @@ received = sa.Table(
     sa.Column("mail_from", sa.String, nullable=True),
     sa.Column("rcpt_tos", sa.JSON, nullable=False),
     sa.Column("channel", sa.String, nullable=False),
-    sa.Column("channel_ref", sa.String, nullable=True),
+    sa.Column("channel_ref", sa.String, nullable=True),  # SMTP: the client's IP address
+    # SMTP: the client's HELO/EHLO name as given (for SPF, trust.verify).
+    sa.Column("helo", sa.String, nullable=True),
     sa.Column("arrived_at", UTCDateTime, nullable=False),
     sa.Column("state", sa.String, nullable=False, default="received"),
     sa.Column("lease_owner", sa.String, nullable=True),

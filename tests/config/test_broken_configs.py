@@ -128,6 +128,8 @@ CASES = [
      "      any_keywords: {de: [Rechnung]}\nbilling:\n", "did you mean 'invoice'"),
     ("unknown-action", "billing:\n", "actions:\n  pre_sale: bouce #<\nbilling:\n",
      "unknown action 'bouce'"),
+    ("unauthenticated-forwarded", "billing:\n",
+     "actions:\n  unauthenticated: forward #<\nbilling:\n", "use hold or drop"),
     ("unknown-action-category", "billing:\n", "actions:\n  pre_sales: bounce #<\nbilling:\n",
      "unknown category 'pre_sales'"),
     ("bad-regex", "billing:\n",
@@ -230,3 +232,10 @@ def test_warnings_do_not_stop_the_config(tmp_path: Path) -> None:
     path.write_text(trusted + "trust:\n  authserv_id: mx.example.internal\n", encoding="utf-8")
     (warning,) = load_config(path, env={}).warnings
     assert "seller A1: trust: none" in warning.message and warning.line == 13
+
+
+def test_a_trust_section_that_authenticates_nothing_is_warned_about(tmp_path: Path) -> None:
+    path = tmp_path / "router.yaml"
+    path.write_text(BASE + "trust:\n  require: dmarc\n", encoding="utf-8")
+    (warning,) = load_config(path, env={}).warnings
+    assert "neither authserv_id nor verify: true" in warning.message

@@ -347,7 +347,7 @@ def test_parser_failure_returns_headers(monkeypatch: pytest.MonkeyPatch) -> None
     def boom(*_args: object, **_kwargs: object) -> None:
         raise RecursionError("too deep")
 
-    monkeypatch.setattr(parse_module, "message_from_bytes", boom)
+    monkeypatch.setattr(parse_module, "read_message", boom)
     raw = b"From: Max <MAX@example.de>\r\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n\r\nBody"
     parsed = parse_message(raw)
     assert parsed.parse_error is not None and "too deep" in parsed.parse_error

@@ -16,9 +16,9 @@ def start_router(tmp_path: Path) -> Iterator[Callable[..., Router]]:
     started: list[Router] = []
 
     def start(*, regions: dict[str, str] | None = None, extra: dict[str, str] | None = None,
-              port: int | None = None, wait: bool = True) -> Router:
+              port: int | None = None, wait: bool = True, storage: str | None = None) -> Router:
         router = launch(tmp_path / f"router{len(started)}", port or free_port(),
-                        regions=regions, extra=extra)
+                        regions=regions, extra=extra, storage=storage)
         started.append(router)
         if wait:
             router.expect("listening")

@@ -47,13 +47,19 @@ def config_text(
     *,
     regions: dict[str, str] | None = None,
     extra: dict[str, str] | None = None,
+    storage: str | None = None,
 ) -> str:
-    """config/router.yaml with the test's port, storage, limits and regions."""
+    """config/router.yaml with the test's port, storage, limits and regions.
+
+    `storage` is a database URL (a PostgreSQL schema from tests/conftest.py);
+    default: SQLite in `directory`.
+    """
     text = (REPO / "config" / "router.yaml").read_text(encoding="utf-8")
     replacements = {
         r"listen: 127\.0\.0\.1:2525": f"listen: 127.0.0.1:{port}",
         r"data_dir: \./var": f"data_dir: {directory / 'var'}",
-        r"url: sqlite:///\./var/router\.db": f"url: sqlite:///{directory / 'router.db'}",
+        r"url: sqlite:///\./var/router\.db":
+            f"url: {storage or 'sqlite:///' + str(directory / 'router.db')}",
         r"max_message_size: 25MB": f"max_message_size: {LIMIT}",
         r"max_recipients: 10": f"max_recipients: {MAX_RCPT}",
         r"transport: maildir://\./var/outbox": f"transport: maildir://{directory / 'outbox'}",
@@ -75,11 +81,12 @@ def config_text(
 class Router:
     """One `csba-router serve` subprocess and the log lines it wrote."""
 
-    def __init__(self, config: Path, port: int, args: tuple[str, ...] = ("--intake-only",)
-                 ) -> None:
+    def __init__(self, config: Path, port: int, args: tuple[str, ...] = ("--intake-only",),
+                 storage: str | None = None) -> None:
         env = {k: v for k, v in os.environ.items() if k != "CSBA_ROUTER_CONFIG"}
         self.config = config
         self.port = port
+        self.storage = storage or f"sqlite:///{config.parent / 'router.db'}"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "router", "--config", str(config), "serve", *args],
             cwd=config.parent, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -122,7 +129,7 @@ class Router:
 
     @property
     def db(self) -> sa.Engine:
-        return open_engine(f"sqlite:///{self.config.parent / 'router.db'}")
+        return open_engine(self.storage)
 
     def row(self, row_id: int) -> Any:
         engine = self.db
@@ -242,4 +249,4 @@ def launch(directory: Path, port: int, args: tuple[str, ...] = ("--intake-only",
     directory.mkdir(exist_ok=True)
     config = directory / "router.yaml"
     config.write_text(config_text(directory, port, **options), encoding="utf-8")
-    return Router(config, port, args)
+    return Router(config, port, args, options.get("storage"))

@@ -8,7 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from router.pipeline.claims import MAX_ATTEMPTS, claim
+from router.pipeline.claims import MAX_ATTEMPTS, abandon, claim
 from router.store import open_engine, received, upgrade
 from router.store.arrivals import store_received
 
@@ -79,3 +79,20 @@ def test_sqlite_claim_reads_the_state_id_index(tmp_path: Path) -> None:
     engine.dispose()
     assert "ix_received_state_id" in plan
     assert "TEMP B-TREE" not in plan
+
+
+def test_abandon_fails_the_stuck_message_and_gives_back_its_batch_mates(engine: Engine) -> None:
+    ids = add(engine, 5)
+    assert claim(engine, "stuck", NOW, LEASE, limit=4) == ids[:4]
+    assert claim(engine, "other", NOW, LEASE, limit=4) == ids[4:]
+    released = abandon(engine, "stuck", ids[1], "deciding took longer than 1s")
+    assert sorted(released) == [ids[0], ids[2], ids[3]]
+    with engine.connect() as conn:
+        found = {r.id: (r.state, r.lease_owner, r.attempts, r.last_error) for r in conn.execute(
+            sa.select(received.c.id, received.c.state, received.c.lease_owner,
+                      received.c.attempts, received.c.last_error))}
+    assert found[ids[1]] == ("failed", None, 1, "deciding took longer than 1s")
+    for mate in released:  # claimable at once, their claim not counted
+        assert found[mate] == ("received", None, 0, None)
+    assert found[ids[4]] == ("received", "other", 1, None)  # another worker's: untouched
+    assert claim(engine, "next", NOW, LEASE, limit=10) == released

@@ -203,16 +203,16 @@ def test_poison_message_fails_after_three_attempts(world: Engine, config: Config
     good = store(world, forward("302-1234567-1234567"))
     bad = store(world, forward("302-1234567-1234567", message_id="<poison@x>"))
 
-    import router.pipeline.process as process_module
+    import router.pipeline.prepare as prepare_module
 
-    real = process_module.parse_message
+    real = prepare_module.parse_message
 
     def explode(raw: bytes):  # stands in for a bug that one message triggers
         if b"<poison@x>" in raw:
             raise RuntimeError("boom")
         return real(raw)
 
-    monkeypatch.setattr(process_module, "parse_message", explode)
+    monkeypatch.setattr(prepare_module, "parse_message", explode)
     for _ in range(MAX_ATTEMPTS):
         run(world, config)
     states = {r.id: (r.state, r.attempts, r.last_error) for r in rows(world, received)}

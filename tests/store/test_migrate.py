@@ -23,7 +23,7 @@ from router.store import (
 )
 
 #: The newest migration shipped; bump it with each new revision file.
-LATEST = "0004"
+LATEST = "0005"
 
 
 def test_fresh_database_has_no_revision(db_url: str) -> None:
