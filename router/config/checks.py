@@ -16,6 +16,8 @@ from typing import Any
 from router.categories import (
     ACTIONS,
     BUILTIN_CATEGORIES,
+    CASE_ACTIONS,
+    CASE_CATEGORIES,
     ORDER_UNKNOWN,
     UNAUTHENTICATED,
     UNAUTHENTICATED_ACTIONS,
@@ -200,7 +202,19 @@ def _check_categories(data: dict[str, Any], report: Report) -> None:
             report(("actions", category),
                    f"actions.{category}: '{action}' would act on mail whose sender is not "
                    f"proven; use {' or '.join(UNAUTHENTICATED_ACTIONS)}")
+        elif category in CASE_CATEGORIES and action not in CASE_ACTIONS:
+            report(("actions", category),
+                   f"actions.{category}: a case's mail can only be relayed, held or dropped; "
+                   f"use {', '.join(CASE_ACTIONS)}")
+        elif action == "relay" and category not in CASE_CATEGORIES:
+            report(("actions", category),
+                   f"actions.{category}: only a case's mail can be relayed "
+                   f"({' and '.join(CASE_CATEGORIES)}); use another action")
     for i, category in _rule_categories(data):
+        if category in CASE_CATEGORIES:
+            report(("classification", "rules", i, "category"),
+                   f"classification.rules[{i}]: category '{category}' is decided from the "
+                   "case the mail belongs to; a rule cannot name it")
         if category not in BUILTIN_CATEGORIES and category not in actions:
             report(("classification", "rules", i, "category"),
                    f"classification.rules[{i}]: category '{category}' does not exist"
@@ -215,7 +229,11 @@ def _check_categories(data: dict[str, Any], report: Report) -> None:
                    f"classification.rules[{i}]: a rule needs at least one condition "
                    "(any_keywords, subject_regex, from_domain or has_attachment)")
     unknown_order = _dict(data.get("classification")).get("unknown_order")
-    if isinstance(unknown_order, str) and unknown_order not in ACTIONS:
+    if unknown_order == "relay":
+        report(("classification", "unknown_order"),
+               "classification.unknown_order: only a case's mail can be relayed; use another "
+               "action")
+    elif isinstance(unknown_order, str) and unknown_order not in ACTIONS:
         report(("classification", "unknown_order"),
                f"classification.unknown_order: unknown action '{unknown_order}'"
                f"{suggest(unknown_order, ACTIONS)}")
