@@ -24,6 +24,7 @@ from router.categories import (
     HOLD,
     POST_SALE_SELLER_FULFILLED,
     REDIRECT,
+    RELAY,
     UNAUTHENTICATED,
     UNAUTHENTICATED_ACTIONS,
     UNKNOWN_SENDER,
@@ -54,7 +55,7 @@ class Plan:
 
     decision: Decision
     state: str  # "done" or "held"
-    send: str | None = None  # "forward", "notice", "redirect"
+    send: str | None = None  # "forward", "notice", "redirect", "relay"
     new_contact: bool = False
     join_contact: int | None = None
 
@@ -102,10 +103,17 @@ def make_plan(config: Config, decision: Decision, facts: Facts) -> Plan:
         join = decision.contact_id if decision.category == FOLLOW_UP else None
         return Plan(decision, "done", send="forward", new_contact=_logs_contact(decision),
                     join_contact=join)
+    if action == RELAY:
+        # A case's mail passed on: no contact, no follow-up (CPU unchanged).
+        if decision.case is None:
+            return Plan(_guarded(decision, HOLD, "no-case", NO_CASE), "held")
+        return Plan(decision, "done", send="relay")
     raise ValueError(f"unknown action {action!r}")  # the config check makes this unreachable
 
 
 NO_SELLER = "a contact needs a seller, and no configured seller sent this message"
+NO_CASE = ("a relay passes a case's mail on, and no case of the router was found for this "
+           "message (a team address answering a forward, or a seller naming its open case)")
 
 
 def cannot_take(config: Config, decision: Decision, seller_address: str | None) -> str | None:
@@ -128,6 +136,8 @@ def cannot_take(config: Config, decision: Decision, seller_address: str | None) 
         return ("a follow-up joins the contact it continues, and no contact was found for "
                 "this message (no reply to a forward, no contact on its order within the "
                 "contact window)")
+    if action == RELAY and decision.case is None:
+        return NO_CASE
     if action in (FORWARD, REDIRECT) and decision.region not in config.regions:
         return f"{action} needs a region, and no region is known for this message"
     if action == REDIRECT:
