@@ -133,8 +133,8 @@ def test_post_sale_seller_fulfilled() -> None:
     assert d.language == "de"
     assert d.hits == ("post_sale_seller_fulfilled",)
     assert d.misses == ("auto_generated", "case_message", "unknown_sender", "case_reply",
-                        "follow_up", "seller_question", "invoice-requests", "customization", "pre_sale", "amazon_fulfilled",
-                        "not_covered")
+                        "follow_up", "seller_question", "invoice-requests", "customization",
+                        "pre_sale", "amazon_fulfilled", "not_covered")
     assert d.message_id == "<fwd-1@musterhandel.de>"
 
 
