@@ -23,7 +23,7 @@ from router.categories import (
     UNAUTHENTICATED_ACTIONS,
 )
 from router.config.errors import dotted
-from router.config.types import currency_places, parse_fraction
+from router.config.types import currency_places, parse_duration, parse_fraction
 
 Report = Callable[..., None]  # (path, message, *, key=False, warning=False)
 
@@ -78,6 +78,7 @@ def check_all(data: dict[str, Any], report: Report) -> None:
     for market, schedules in fees.items():
         check_schedules(("billing", "fees", market), schedules, report)
     _check_trust(data, report)
+    _check_cases(_dict(data.get("cases")), report)
     smtp = _dict(data.get("smtp"))
     if (smtp.get("tls_cert") is None) != (smtp.get("tls_key") is None):
         report(("smtp",), "smtp: tls_cert and tls_key must be given together")
@@ -347,3 +348,20 @@ def _check_trust(data: dict[str, Any], report: Report) -> None:
             report(("sellers", i, "trust"),
                    f"warning: seller {seller.get('id')}: trust: none, so its mail is believed "
                    "without authentication", warning=True)
+
+
+def _check_cases(cases: dict[Any, Any], report: Report) -> None:
+    """A due time after the question; a reminder before the due time (or none, said so)."""
+    try:
+        within = parse_duration(cases.get("answer_within", "24h"))
+        remind = parse_duration(cases.get("remind_after", "12h"))
+    except ValueError:
+        return  # the value itself is reported by the model
+    if not within:
+        report(("cases", "answer_within"), "cases.answer_within: must be longer than 0s "
+               "(the seller's answer is due this long after the question is relayed)")
+    elif remind >= within:
+        report(("cases", "remind_after"),
+               f"warning: cases.remind_after ({cases.get('remind_after')}) is not shorter than "
+               "answer_within, so no reminder is sent (0s says so without this warning)",
+               warning=True)

@@ -34,9 +34,9 @@ QUESTION = "Guten Tag,\n\nbitte senden Sie uns die Sendungsnummer und ein Foto d
 def case_config(within: str, remind: str) -> dict[str, str]:
     """`config_text` extras: trust, the case durations, and a second seller."""
     return {
-        r"(?m)^auto_reply:$": (f"trust:\n  authserv_id: {FRONT}\ncases:\n"
-                               f"  answer_within: {within}\n  remind_after: {remind}\n"
-                               "auto_reply:"),
+        r"(?m)^auto_reply:$": f"trust:\n  authserv_id: {FRONT}\nauto_reply:",
+        r"answer_within: 24h": f"answer_within: {within}",
+        r"remind_after: 12h": f"remind_after: {remind}",
         r"(?m)^classification:$": ("  - id: A2OTHER\n    name: Other Shop\n    region: de2de\n"
                                    f"    addresses: [{OTHER}]\n    enrollment:\n"
                                    "      - {start: 2026-06-01}\n\nclassification:"),
