@@ -25,9 +25,9 @@ from tests.cases.smtpworld import (
     forward_of,
     proven,
     query,
+    seller_answer,
     send,
     sent_at,
-    seller_answer,
     team_reply,
 )
 from tests.intake.routerproc import Router, config_text, free_port

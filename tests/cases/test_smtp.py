@@ -34,9 +34,9 @@ from tests.cases.smtpworld import (
     outbox,
     proven,
     query,
+    seller_answer,
     send,
     sent_at,
-    seller_answer,
     team_reply,
 )
 from tests.intake.routerproc import Router, free_port
