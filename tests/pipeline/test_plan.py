@@ -130,3 +130,19 @@ def test_release_as_allowed_where_the_action_can_be_taken(
     # And the plan then takes exactly that action.
     plan = make_plan(config, made, Facts(seller_address=address))
     assert plan.decision.action == made.action
+
+
+def test_a_relay_passes_a_cases_mail_on_without_a_contact(config: Config) -> None:
+    from dataclasses import replace
+
+    from router.decide.decision import CaseStep
+
+    step = CaseStep("answer", 7, "A1MUSTERHANDEL", "de2de", 4, 4, None, "team@x.example")
+    plan = make_plan(config, replace(decision("case_reply", "relay"), case=step), FACTS)
+    assert (plan.state, plan.send, plan.new_contact, plan.join_contact) == (
+        "done", "relay", False, None)
+    # Released as a case category, but no case was found: held, said why.
+    held = make_plan(config, decision("case_message", "relay"), FACTS)
+    assert (held.state, held.send, held.decision.rule) == ("held", None, "no-case")
+    refusal = cannot_take(config, decision("case_reply", "relay"), ADDRESS)
+    assert refusal is not None and "no case of the router" in refusal
