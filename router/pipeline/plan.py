@@ -107,6 +107,9 @@ def make_plan(config: Config, decision: Decision, facts: Facts) -> Plan:
         # A case's mail passed on: no contact, no follow-up (CPU unchanged).
         if decision.case is None:
             return Plan(_guarded(decision, HOLD, "no-case", NO_CASE), "held")
+        problem = _relay_problem(config, decision)
+        if problem is not None:
+            return Plan(_guarded(decision, HOLD, "no-relay-address", problem), "held")
         return Plan(decision, "done", send="relay")
     raise ValueError(f"unknown action {action!r}")  # the config check makes this unreachable
 
@@ -136,8 +139,8 @@ def cannot_take(config: Config, decision: Decision, seller_address: str | None) 
         return ("a follow-up joins the contact it continues, and no contact was found for "
                 "this message (no reply to a forward, no contact on its order within the "
                 "contact window)")
-    if action == RELAY and decision.case is None:
-        return NO_CASE
+    if action == RELAY:
+        return NO_CASE if decision.case is None else _relay_problem(config, decision)
     if action in (FORWARD, REDIRECT) and decision.region not in config.regions:
         return f"{action} needs a region, and no region is known for this message"
     if action == REDIRECT:
@@ -150,6 +153,21 @@ def cannot_take(config: Config, decision: Decision, seller_address: str | None) 
         if seller_address is None:
             return ("a notice goes to the seller address that handed the message over, "
                     "and no seller's address did")
+    return None
+
+
+def _relay_problem(config: Config, decision: Decision) -> str | None:
+    """Why a case's mail cannot be relayed (seller or region gone, no notify address)."""
+    step = decision.case
+    assert step is not None
+    seller = config.seller(step.seller_id)
+    if seller is None:
+        return f"seller {step.seller_id} of case {step.case_id or '(new)'} is not configured"
+    if step.region not in config.regions:
+        return f"region {step.region} of the case is not configured"
+    if step.kind != "answer" and not seller.notify_address:
+        return (f"seller {seller.id} has no address to relay the team's message to "
+                "(only *@domain addresses and no notify)")
     return None
 
 
