@@ -11,7 +11,9 @@ from typing import Final
 
 AUTO_GENERATED: Final = "auto_generated"
 UNAUTHENTICATED: Final = "unauthenticated"
+CASE_MESSAGE: Final = "case_message"
 UNKNOWN_SENDER: Final = "unknown_sender"
+CASE_REPLY: Final = "case_reply"
 FOLLOW_UP: Final = "follow_up"
 SELLER_QUESTION: Final = "seller_question"
 PRE_SALE: Final = "pre_sale"
@@ -27,8 +29,9 @@ BOUNCE: Final = "bounce"
 REDIRECT: Final = "redirect"
 HOLD: Final = "hold"
 DROP: Final = "drop"
+RELAY: Final = "relay"
 
-ACTIONS: Final = (FORWARD, BOUNCE, REDIRECT, HOLD, DROP)
+ACTIONS: Final = (FORWARD, BOUNCE, REDIRECT, RELAY, HOLD, DROP)
 
 DEFAULT_ACTIONS: Final[dict[str, str]] = {
     POST_SALE_SELLER_FULFILLED: FORWARD,
@@ -43,10 +46,17 @@ DEFAULT_ACTIONS: Final[dict[str, str]] = {
     UNKNOWN_SENDER: HOLD,
     UNAUTHENTICATED: HOLD,
     AUTO_GENERATED: DROP,
+    CASE_MESSAGE: RELAY,
+    CASE_REPLY: RELAY,
 }
 
 # What unauthenticated mail may do: it is kept or dropped, never answered,
 # forwarded or counted (a forger must not reach the seller or its bill).
 UNAUTHENTICATED_ACTIONS: Final = (HOLD, DROP)
+
+# A case's mail is relayed, kept or dropped; only a case's mail can be
+# relayed (a relay needs the case: the seller and the team address it joins).
+CASE_CATEGORIES: Final = (CASE_MESSAGE, CASE_REPLY)
+CASE_ACTIONS: Final = (RELAY, HOLD, DROP)
 
 BUILTIN_CATEGORIES: Final = tuple(DEFAULT_ACTIONS)

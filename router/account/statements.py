@@ -187,7 +187,8 @@ class TierView:
 
 
 def statement_variables(config: Config, seller: Seller, bill: Bill,
-                        schedule: FeeSchedule, chart_name: str) -> dict[str, Any]:
+                        schedule: FeeSchedule, chart_name: str,
+                        cases: Any = None) -> dict[str, Any]:
     """What a statement template sees.
 
     ``seller.id``/``seller.name``; ``bill``: the contract's fields
@@ -197,7 +198,10 @@ def statement_variables(config: Config, seller: Seller, bill: Bill,
     billable); ``tiers`` (``cpu_at_most`` str or None, ``fee``, ``current``:
     the tier the window's CPU falls in); ``low_volume`` (``max_units``,
     ``fee``, ``applies``: the cap or the unknown-CPU fee is in play);
-    ``chart_name`` (the PNG's file name); ``language``.
+    ``chart_name`` (the PNG's file name); ``language``; ``cases``: the
+    seller's cases asked in the month (`router.cases.listing.CaseCounts`:
+    ``asked``, ``answered_in_time``, ``answered_late``, ``not_answered``,
+    ``waiting``), None when it had none (the text then says nothing of them).
     """
     month = Month.parse(bill.month)
     cpu = exact_cpu(bill.window_contacts, bill.window_units)
@@ -224,6 +228,7 @@ def statement_variables(config: Config, seller: Seller, bill: Bill,
             "vtr_percent": format((Decimal(bill.vtr) * 100).normalize(), "f")},
         "chart_name": chart_name,
         "language": statement_language(config, seller),
+        "cases": cases,
     }
 
 
@@ -256,7 +261,8 @@ def render_chart(terms: Terms, months: Sequence[Month], activity: Any) -> bytes:
 
 
 def compose_statement(config: Config, seller: Seller, bill: Bill, chart_png: bytes, *,
-                      now: datetime, templates: StatementTemplates) -> Statement:
+                      now: datetime, templates: StatementTemplates,
+                      cases: Any = None) -> Statement:
     """The statement mail: text/plain UTF-8 and the chart as image/png.
 
     Pure: the Message-ID comes from seller and month, the MIME boundary from
@@ -272,7 +278,7 @@ def compose_statement(config: Config, seller: Seller, bill: Bill, chart_png: byt
     chart_name = f"cpu-{seller.id}-{month}.png" if seller.id.isascii() else f"cpu-{month}.png"
     language = statement_language(config, seller)
     rendered = templates.render(
-        language, statement_variables(config, seller, bill, schedule, chart_name))
+        language, statement_variables(config, seller, bill, schedule, chart_name, cases))
     message_id = statement_message_id(seller.id, month, config.instance.hostname)
 
     msg = EmailMessage(policy=POLICY)
@@ -399,15 +405,18 @@ def send_month(engine: Engine, config: Config, month: Month, *, now: datetime,
                 continue
             todo.append(seller)
     if todo:
+        from router.cases.listing import month_counts
+
         templates = templates or StatementTemplates.from_config(config)
         bills = {b.seller_id: b for b in monthly_bills(engine, config, month, todo)}
+        asked = month_counts(engine, month, [s.id for s in todo], now)
         for seller in todo:
             try:
                 terms, shown, activity = seller_history(engine, config, seller, month,
                                                         CHART_MONTHS)
                 png = render_chart(terms, shown, activity)
                 statement = compose_statement(config, seller, bills[seller.id], png, now=now,
-                                              templates=templates)
+                                              templates=templates, cases=asked.get(seller.id))
             except (BillingError, StatementError) as exc:
                 outcomes[seller.id] = _failed(seller, month, exc)
                 continue

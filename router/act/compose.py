@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # the classifier is loaded where messages are decided, not in
     from router.decide.classify import Decision
     from router.decide.message import ParsedMail
 
-Kind = Literal["forward", "notice", "redirect"]
+Kind = Literal["forward", "notice", "redirect", "case"]
 
 # SMTP's CRLF and 78-column folding; `7bit` so that text parts are
 # quoted-printable or base64, never raw 8-bit.  (The forwards and notices
@@ -100,6 +100,16 @@ def plain_token(text: str) -> str:
 def message_id_for(kind: str, key: str | int, hostname: str) -> str:
     """`<csba-KIND-KEY@HOST>`; a key that is no plain token is hashed."""
     return f"<csba-{kind}-{plain_token(str(key))}@{hostname}>"
+
+
+def mime_mail(fields: list[tuple[str, str]], text: str, original: bytes, message_id: str,
+              text_fields: list[tuple[str, str]] | None = None) -> bytes:
+    """Header `fields`, a text/plain part and `original` attached unchanged (`_mime`).
+
+    The form of every mail the router writes about a message; the case
+    mail of `router.cases` is written by it too.
+    """
+    return _mime(fields, text, text_fields or [], original, message_id)
 
 
 def compose_forward(config: Config, decision: Decision, original: bytes, *,

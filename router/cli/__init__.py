@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from router import __version__
 from router.cli import (
     billing_cmd,
+    cases_cmd,
     classify_cmd,
     config_cmd,
     contacts_cmd,
@@ -46,6 +47,7 @@ COMMANDS = (
     release_cmd,
     billing_cmd,
     contacts_cmd,
+    cases_cmd,
     ingest_cmd,
     performance_cmd,
 )

@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     config = load(args)
     if args.peer is not None and not _is_ip(args.peer):
         raise CommandError(f"--peer: '{args.peer}' is not an IP address", EXIT_USAGE)
-    orders, history = _sources(config, args.no_db)
+    orders, history, cases = _sources(config, args.no_db)
     envelope = Envelope(
         mail_from=_envelope_address(args.sender),
         rcpt_tos=tuple(a for a in (_envelope_address(r) for r in args.recipient) if a),
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
             verified = authenticate(config, item.raw, mail, envelope, peer=args.peer,
                                     helo=args.helo)
             decision = classify(config, mail, envelope, orders=orders, history=history,
-                                now=now, verified=verified)
+                                now=now, verified=verified, cases=cases)
         except StoreError as exc:
             raise CommandError(f"{name}: {exc}", EXIT_FAILURE) from None
         if args.json:
@@ -107,17 +107,19 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-def _sources(config: Any, no_db: bool) -> tuple[Any, Any]:
-    """Order book and history: the database's, or empty ones for --no-db."""
+def _sources(config: Any, no_db: bool) -> tuple[Any, Any, Any]:
+    """Order book, history and cases: the database's, or empty ones for --no-db."""
+    from router.decide.casefacts import NO_CASES
     from router.decide.facts import MemoryHistory, MemoryOrderBook
 
     if no_db:
-        return MemoryOrderBook(), MemoryHistory()
+        return MemoryOrderBook(), MemoryHistory(), NO_CASES
+    from router.cases.book import DbCaseBook
     from router.cli.common import open_store
     from router.store.orderbook import DbHistory, DbOrderBook
 
     engine = open_store(config)
-    return DbOrderBook(engine), DbHistory(engine)
+    return DbOrderBook(engine), DbHistory(engine), DbCaseBook(engine)
 
 
 def _envelope_address(value: str | None) -> str | None:

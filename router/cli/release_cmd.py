@@ -83,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 _SENT = {"forward": "forward queued", "bounce": "notice queued", "redirect": "redirect queued",
+         "relay": "relay queued",
          "hold": "still held", "drop": "dropped, nothing sent"}
 
 

@@ -16,12 +16,14 @@ from typing import Any
 from router.categories import (
     ACTIONS,
     BUILTIN_CATEGORIES,
+    CASE_ACTIONS,
+    CASE_CATEGORIES,
     ORDER_UNKNOWN,
     UNAUTHENTICATED,
     UNAUTHENTICATED_ACTIONS,
 )
 from router.config.errors import dotted
-from router.config.types import currency_places, parse_fraction
+from router.config.types import currency_places, parse_duration, parse_fraction
 
 Report = Callable[..., None]  # (path, message, *, key=False, warning=False)
 
@@ -76,6 +78,7 @@ def check_all(data: dict[str, Any], report: Report) -> None:
     for market, schedules in fees.items():
         check_schedules(("billing", "fees", market), schedules, report)
     _check_trust(data, report)
+    _check_cases(_dict(data.get("cases")), report)
     smtp = _dict(data.get("smtp"))
     if (smtp.get("tls_cert") is None) != (smtp.get("tls_key") is None):
         report(("smtp",), "smtp: tls_cert and tls_key must be given together")
@@ -200,7 +203,19 @@ def _check_categories(data: dict[str, Any], report: Report) -> None:
             report(("actions", category),
                    f"actions.{category}: '{action}' would act on mail whose sender is not "
                    f"proven; use {' or '.join(UNAUTHENTICATED_ACTIONS)}")
+        elif category in CASE_CATEGORIES and action not in CASE_ACTIONS:
+            report(("actions", category),
+                   f"actions.{category}: a case's mail can only be relayed, held or dropped; "
+                   f"use {', '.join(CASE_ACTIONS)}")
+        elif action == "relay" and category not in CASE_CATEGORIES:
+            report(("actions", category),
+                   f"actions.{category}: only a case's mail can be relayed "
+                   f"({' and '.join(CASE_CATEGORIES)}); use another action")
     for i, category in _rule_categories(data):
+        if category in CASE_CATEGORIES:
+            report(("classification", "rules", i, "category"),
+                   f"classification.rules[{i}]: category '{category}' is decided from the "
+                   "case the mail belongs to; a rule cannot name it")
         if category not in BUILTIN_CATEGORIES and category not in actions:
             report(("classification", "rules", i, "category"),
                    f"classification.rules[{i}]: category '{category}' does not exist"
@@ -215,7 +230,11 @@ def _check_categories(data: dict[str, Any], report: Report) -> None:
                    f"classification.rules[{i}]: a rule needs at least one condition "
                    "(any_keywords, subject_regex, from_domain or has_attachment)")
     unknown_order = _dict(data.get("classification")).get("unknown_order")
-    if isinstance(unknown_order, str) and unknown_order not in ACTIONS:
+    if unknown_order == "relay":
+        report(("classification", "unknown_order"),
+               "classification.unknown_order: only a case's mail can be relayed; use another "
+               "action")
+    elif isinstance(unknown_order, str) and unknown_order not in ACTIONS:
         report(("classification", "unknown_order"),
                f"classification.unknown_order: unknown action '{unknown_order}'"
                f"{suggest(unknown_order, ACTIONS)}")
@@ -329,3 +348,20 @@ def _check_trust(data: dict[str, Any], report: Report) -> None:
             report(("sellers", i, "trust"),
                    f"warning: seller {seller.get('id')}: trust: none, so its mail is believed "
                    "without authentication", warning=True)
+
+
+def _check_cases(cases: dict[Any, Any], report: Report) -> None:
+    """A due time after the question; a reminder before the due time (or none, said so)."""
+    try:
+        within = parse_duration(cases.get("answer_within", "24h"))
+        remind = parse_duration(cases.get("remind_after", "12h"))
+    except ValueError:
+        return  # the value itself is reported by the model
+    if not within:
+        report(("cases", "answer_within"), "cases.answer_within: must be longer than 0s "
+               "(the seller's answer is due this long after the question is relayed)")
+    elif remind >= within:
+        report(("cases", "remind_after"),
+               f"warning: cases.remind_after ({cases.get('remind_after')}) is not shorter than "
+               "answer_within, so no reminder is sent (0s says so without this warning)",
+               warning=True)

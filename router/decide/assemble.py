@@ -7,7 +7,13 @@ of every finding.  Orders are looked up only where they can matter.
 
 from __future__ import annotations
 
-from router.categories import AUTO_GENERATED, UNAUTHENTICATED, UNKNOWN_SENDER
+from router.categories import (
+    AUTO_GENERATED,
+    CASE_MESSAGE,
+    CASE_REPLY,
+    UNAUTHENTICATED,
+    UNKNOWN_SENDER,
+)
 from router.config.model import Seller
 from router.decide.context import Context
 from router.decide.decision import Decision, Outcome
@@ -31,9 +37,14 @@ def decision(ctx: Context, outcome: Outcome, rule: str, hits: list[str], misses:
     evidence.extend(ctx.unwrapped.evidence)
     evidence.append(Evidence("inquiry", excerpt(ctx.unwrapped.inquiry_text), ctx.unwrapped.style))
     # Orders are looked up only where they can matter: not for automatic
-    # mail, unauthenticated mail nor unknown senders, decided before any order.
+    # mail, unauthenticated mail nor unknown senders, decided before any order,
+    # nor for a case's mail (its case names seller and order).
     order_id = None
-    if outcome.category not in (AUTO_GENERATED, UNAUTHENTICATED, UNKNOWN_SENDER):
+    seller_id = seller.id if seller else None
+    if outcome.case is not None:
+        seller_id, order_id = outcome.case.seller_id, outcome.case.order_id
+    elif outcome.category not in (AUTO_GENERATED, UNAUTHENTICATED, UNKNOWN_SENDER,
+                                  CASE_MESSAGE, CASE_REPLY):
         evidence.extend(_order_evidence(ctx))
         order_id = ctx.seller_order.order_id if ctx.seller_order else None
     elif ctx.order_ids:
@@ -45,7 +56,7 @@ def decision(ctx: Context, outcome: Outcome, rule: str, hits: list[str], misses:
         action=ctx.config.action_for(outcome.category),
         rule=rule,
         reason=outcome.reason,
-        seller_id=seller.id if seller else None,
+        seller_id=seller_id,
         region=region,
         order_ids=tuple(ctx.order_ids),
         language=language,
@@ -57,6 +68,7 @@ def decision(ctx: Context, outcome: Outcome, rule: str, hits: list[str], misses:
         order_id=order_id,
         notes=tuple(notes),
         address=ctx.seller_address,
+        case=outcome.case,
     )
 
 

@@ -7,8 +7,9 @@ admin's `classification.rules` (see `rules`) spliced in between
 the first check that hits decides; every check that ran is recorded as a
 hit or a miss with a note, so `--explain` can show the way.
 
-Nothing here touches a database, the network or the clock: orders and
-history come through the protocols of `facts`, the time as `now`.
+Nothing here touches a database, the network or the clock: orders,
+history and cases come through the protocols of `facts` and `casefacts`,
+the time as `now`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from datetime import datetime
 from router.categories import (
     AMAZON_FULFILLED,
     AUTO_GENERATED,
+    CASE_MESSAGE,
+    CASE_REPLY,
     FOLLOW_UP,
     NOT_COVERED,
     ORDER_UNKNOWN,
@@ -29,6 +32,8 @@ from router.categories import (
 )
 from router.config.model import Config
 from router.decide.assemble import decision
+from router.decide.casefacts import CaseBook
+from router.decide.cases import check_case_message, check_case_reply
 from router.decide.checks import (
     Check,
     check_amazon_fulfilled,
@@ -56,7 +61,9 @@ from router.decide.trust import Verified
 TRUST_ROW: tuple[str, Check] = (UNAUTHENTICATED, check_unauthenticated)
 BEFORE_RULES: tuple[tuple[str, Check], ...] = (
     (AUTO_GENERATED, check_auto_generated),
+    (CASE_MESSAGE, check_case_message),
     (UNKNOWN_SENDER, check_unknown_sender),
+    (CASE_REPLY, check_case_reply),
     (FOLLOW_UP, check_follow_up),
     (SELLER_QUESTION, check_seller_question),
 )
@@ -81,14 +88,15 @@ def chain(config: Config) -> tuple[tuple[str, Check], ...]:
 
 def classify(config: Config, mail: ParsedMail, envelope: Envelope, *,
              orders: OrderBook, history: History, now: datetime,
-             verified: Verified | None = None) -> Decision:
+             verified: Verified | None = None, cases: CaseBook | None = None) -> Decision:
     """Decide one message: walk the chain until a check hits.
 
     `verified`: what the router's own authentication checks found
-    (`router.verify`, run before this when `trust.verify` is set).
+    (`router.verify`, run before this when `trust.verify` is set);
+    `cases`: the forwards and cases of the store (none without it).
     """
     ctx = Context(config, mail, envelope, orders=orders, history=history, now=now,
-                  verified=verified)
+                  verified=verified, cases=cases)
     hits: list[str] = []
     misses: list[str] = []
     notes: list[tuple[str, str]] = []

@@ -5,7 +5,7 @@ inquiry, the seller, the order facts...) is computed lazily, because the
 chain usually stops early: automatic mail and unknown senders are decided
 before any unwrapping of text or order lookup would pay off.  The only
 outside knowledge comes through the `OrderBook` and `History` protocols
-(router.decide.facts) and `now`.
+(router.decide.facts), the `CaseBook` (router.decide.casefacts) and `now`.
 
 Which order decides: the customer may name several order ids; the first
 one (in order of mention, subject first) that belongs to the seller who
@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar, overload
 
 from router.config.model import Config, Seller
+from router.decide.casefacts import NO_CASES, CaseBook
 from router.decide.facts import History, OrderBook, OrderFacts
 from router.decide.identify import Lookup, RegionMatch, SellerMatch, lookup_region, lookup_seller
 from router.decide.message import Attachment, Envelope, Evidence, ParsedMail
@@ -87,12 +88,13 @@ class Context:
 
     def __init__(self, config: Config, mail: ParsedMail, envelope: Envelope, *,
                  orders: OrderBook, history: History, now: datetime,
-                 verified: Verified | None = None) -> None:
+                 verified: Verified | None = None, cases: CaseBook | None = None) -> None:
         self.config = config
         self.mail = mail
         self.envelope = envelope
         self.orders = orders
         self.history = history
+        self.cases = cases if cases is not None else NO_CASES  # the forwards and cases named
         self.now = now
         self.verified = verified  # the router's own checks (trust.verify), if they ran
         self.evidence: list[Evidence] = []

@@ -8,14 +8,53 @@ every piece of evidence, not just the category.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from typing import Any, Literal
 
 from router.decide.message import Evidence
 
 # The keys of one `classify --json` line, in the contract's order.
 JSON_KEYS = ("file", "message_id", "region", "seller_id", "category", "action",
              "order_ids", "language", "rule", "reason")
+
+
+@dataclass(frozen=True)
+class CaseStep:
+    """What a case's mail does to its case (see `router.decide.cases`).
+
+    `open`: the team asks a new question (the case's number is the id of
+    the message, given when it is written: `case_id` None until then);
+    `continue`: the team writes again about an open case; `answer`: the
+    seller answers it.  `team_address` is where the seller's answer goes
+    (the team address that wrote last); `due_at` the answer's due time
+    (None for a case not yet opened); `late`: past it.
+    `question_message_id` is the team's message the answer threads under.
+    """
+
+    kind: Literal["open", "continue", "answer"]
+    case_id: int | None
+    seller_id: str
+    region: str
+    contact_id: int | None
+    forward_id: int
+    order_id: str | None
+    team_address: str
+    due_at: datetime | None = None
+    late: bool = False
+    question_message_id: str | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        record = asdict(self)
+        record["due_at"] = self.due_at.isoformat() if self.due_at else None
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> CaseStep:
+        values = dict(record)
+        if values.get("due_at"):
+            values["due_at"] = datetime.fromisoformat(values["due_at"])
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -47,6 +86,8 @@ class Decision:
     # The seller address that handed it over, where notices go; under
     # sender trust the address the mail proves (see `router.decide.trust`).
     address: str | None = None
+    # A case's mail (case_message, case_reply): what it does to its case.
+    case: CaseStep | None = None
 
     def json_object(self, file: str | None) -> dict[str, Any]:
         """The contract's `classify --json` object, keys in its order."""
@@ -72,6 +113,7 @@ class Decision:
         for key in ("order_ids", "hits", "misses"):
             record[key] = list(record[key])
         record["notes"] = [list(n) for n in self.notes]
+        record["case"] = self.case.to_record() if self.case is not None else None
         return record
 
     @classmethod
@@ -82,6 +124,8 @@ class Decision:
         for key in ("order_ids", "hits", "misses"):
             values[key] = tuple(record.get(key, ()))
         values["notes"] = tuple((n[0], n[1]) for n in record.get("notes", ()))
+        case = record.get("case")
+        values["case"] = CaseStep.from_record(case) if case else None
         return cls(**values)
 
 
@@ -96,6 +140,7 @@ class Outcome:
     reason: str
     evidence: tuple[Evidence, ...] = ()
     contact_id: int | None = None
+    case: CaseStep | None = None
 
 
 @dataclass(frozen=True)

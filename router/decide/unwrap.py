@@ -267,6 +267,20 @@ def _unwrap(mail: ParsedMail, depth_limit: int) -> Unwrapped:
     )
 
 
+def quote_start(text: str) -> int | None:
+    """The line where a reply's quoted or forwarded message starts in `text`; None: none.
+
+    The markers are the forward table's (separators, Outlook's header block,
+    an attribution line such as "On ... wrote:" / "Am ... schrieb ...:"),
+    searched as for the outermost layer of a forward with a forward's
+    subject: the lines above the first one are what the writer wrote now.
+    """
+    marker = _find_marker(_normalise(text).split("\n"), True, True)
+    if marker is None:
+        return None
+    return marker.start if marker.start is not None else marker.index
+
+
 def strip_forward_prefix(subject: str) -> str:
     """Subject without leading Fwd:/WG:/TR:/转发: prefixes (repeated)."""
     previous = None

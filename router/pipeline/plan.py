@@ -24,6 +24,7 @@ from router.categories import (
     HOLD,
     POST_SALE_SELLER_FULFILLED,
     REDIRECT,
+    RELAY,
     UNAUTHENTICATED,
     UNAUTHENTICATED_ACTIONS,
     UNKNOWN_SENDER,
@@ -54,7 +55,7 @@ class Plan:
 
     decision: Decision
     state: str  # "done" or "held"
-    send: str | None = None  # "forward", "notice", "redirect"
+    send: str | None = None  # "forward", "notice", "redirect", "relay"
     new_contact: bool = False
     join_contact: int | None = None
 
@@ -102,10 +103,20 @@ def make_plan(config: Config, decision: Decision, facts: Facts) -> Plan:
         join = decision.contact_id if decision.category == FOLLOW_UP else None
         return Plan(decision, "done", send="forward", new_contact=_logs_contact(decision),
                     join_contact=join)
+    if action == RELAY:
+        # A case's mail passed on: no contact, no follow-up (CPU unchanged).
+        if decision.case is None:
+            return Plan(_guarded(decision, HOLD, "no-case", NO_CASE), "held")
+        problem = _relay_problem(config, decision)
+        if problem is not None:
+            return Plan(_guarded(decision, HOLD, "no-relay-address", problem), "held")
+        return Plan(decision, "done", send="relay")
     raise ValueError(f"unknown action {action!r}")  # the config check makes this unreachable
 
 
 NO_SELLER = "a contact needs a seller, and no configured seller sent this message"
+NO_CASE = ("a relay passes a case's mail on, and no case of the router was found for this "
+           "message (a team address answering a forward, or a seller naming its open case)")
 
 
 def cannot_take(config: Config, decision: Decision, seller_address: str | None) -> str | None:
@@ -128,6 +139,8 @@ def cannot_take(config: Config, decision: Decision, seller_address: str | None) 
         return ("a follow-up joins the contact it continues, and no contact was found for "
                 "this message (no reply to a forward, no contact on its order within the "
                 "contact window)")
+    if action == RELAY:
+        return NO_CASE if decision.case is None else _relay_problem(config, decision)
     if action in (FORWARD, REDIRECT) and decision.region not in config.regions:
         return f"{action} needs a region, and no region is known for this message"
     if action == REDIRECT:
@@ -140,6 +153,21 @@ def cannot_take(config: Config, decision: Decision, seller_address: str | None) 
         if seller_address is None:
             return ("a notice goes to the seller address that handed the message over, "
                     "and no seller's address did")
+    return None
+
+
+def _relay_problem(config: Config, decision: Decision) -> str | None:
+    """Why a case's mail cannot be relayed (seller or region gone, no notify address)."""
+    step = decision.case
+    assert step is not None
+    seller = config.seller(step.seller_id)
+    if seller is None:
+        return f"seller {step.seller_id} of case {step.case_id or '(new)'} is not configured"
+    if step.region not in config.regions:
+        return f"region {step.region} of the case is not configured"
+    if step.kind != "answer" and not seller.notify_address:
+        return (f"seller {seller.id} has no address to relay the team's message to "
+                "(only *@domain addresses and no notify)")
     return None
 
 

@@ -39,6 +39,8 @@ from router.act.compose import (
     compose_redirect,
 )
 from router.act.queue import Queued, enqueue_many
+from router.cases import work as case_work
+from router.cases.book import DbCaseBook
 from router.categories import BOUNCE, UNAUTHENTICATED
 from router.config import Config
 from router.decide.classify import Decision, classify
@@ -85,8 +87,8 @@ def process(engine: Engine, config: Config, received_id: int, owner: str, templa
             prepared = _prepare(conn, config, row, force_category=force_category)
     try:
         return _write(engine, config, prepared, owner, templates, deliverer, watch)
-    except ContactOpenedMeanwhile:
-        # Decided again on a fresh read: it continues that contact now.
+    except (ContactOpenedMeanwhile, case_work.CaseChangedMeanwhile):
+        # Decided again on a fresh read: it continues that contact (case) now.
         with engine.connect() as conn, watching(watch, received_id):
             prepared = _prepare(conn, config, row, force_category=force_category)
         return _write(engine, config, prepared, owner, templates, deliverer, watch)
@@ -204,7 +206,7 @@ class _Prepared:
             found.add(("address", strip_tag(self.address.lower())))
         if self.mail.message_id:
             found.add(("message-id", self.mail.message_id.strip()))
-        return frozenset(found)
+        return frozenset(found) | case_work.keys(decision)
 
 
 @dataclass(frozen=True)
@@ -228,7 +230,8 @@ def _decide(conn: Connection, config: Config, row: Any, *,
     found = prepared or read(config, row)
     mail = found.mail
     decision = classify(config, mail, found.envelope, orders=DbOrderBook(conn),
-                        history=DbHistory(conn), now=row.arrived_at, verified=found.verified)
+                        history=DbHistory(conn), now=row.arrived_at, verified=found.verified,
+                        cases=DbCaseBook(conn))
     if force_category is not None:
         decision = replace(decision, category=force_category,
                            action=config.action_for(force_category), rule="released",
@@ -328,13 +331,21 @@ def _write_many(engine: Engine, config: Config, batch: list[_Prepared], owner: s
         p.row.id: replace(p.plan.decision, contact_id=p.row.id) if p.plan.new_contact
         else p.plan.decision for p in batch}
     mails = []
+    cases: list[case_work.CaseWork] = []
     for p in batch:
-        if p.plan.send is not None:
+        if p.plan.send == "relay":  # a case's step: its relay now, its due mail later
+            with watching(watch, p.row.id):
+                cases.append(case_work.prepare(config, decided[p.row.id], p.row, p.mail,
+                                               templates, now))
+            decided[p.row.id] = cases[-1].mail.decision
+            mails.append((p.row.id, cases[-1].mail.relay))
+        elif p.plan.send is not None:
             with watching(watch, p.row.id):
                 mails.append(_compose(config, p.plan.send, decided[p.row.id], p.row, p.address,
                                       templates, now, p.mail))
     lease_until = deliverer.lease_until(now) if deliverer is not None and mails else None
     with begin_write(engine) as conn:
+        case_work.record(conn, cases, now)
         outcomes, queued = _write_all(conn, config, batch, decided, mails, owner, now,
                                       lease_until)
     for outcome in outcomes:
@@ -380,7 +391,8 @@ def _write_all(conn: Connection, config: Config, batch: list[_Prepared],
         "received_id": p.row.id, "category": d.category, "action": d.action,
         "rule": d.rule, "reason": d.reason, "seller_id": d.seller_id, "region": d.region,
         "order_ids": list(d.order_ids), "language": d.language, "evidence": d.to_record(),
-        "contact_id": d.contact_id, "decided_at": now, "dedup_key": p.store_key}
+        "contact_id": d.contact_id, "decided_at": now, "dedup_key": p.store_key,
+        "case_id": d.case.case_id if d.case is not None else None}
         for p in batch for d in (decided[p.row.id],)])
     by_state: dict[str, list[int]] = {}
     for prepared in batch:

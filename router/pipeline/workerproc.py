@@ -381,8 +381,9 @@ async def _serve_child(path: Path, config: Config, fd: int, report: int) -> int:
     handoff = Handoff(engine, lambda: current.config, on_attempt=on_attempt)
 
     def acted() -> None:
-        if not handoff.takes_mail():  # queued for the delivery loop: wake it
-            mail.set()
+        # Wake the delivery loop: it sends what was queued for it (SMTP), and
+        # learns the due time of mail queued for later (a case's reminder).
+        mail.set()
 
     try:
         await asyncio.to_thread(warm_up)  # language models: not on the first message

@@ -8,6 +8,7 @@ from router.store.engine import begin_write, open_engine
 from router.store.errors import StoreError
 from router.store.migrate import current_revision, head_revision, upgrade
 from router.store.schema import (
+    cases,
     contacts,
     decisions,
     imap_state,
@@ -24,6 +25,7 @@ __all__ = [
     "StoreError",
     "UTCDateTime",
     "begin_write",
+    "cases",
     "contacts",
     "current_revision",
     "decisions",

@@ -54,12 +54,18 @@ def upgrade(engine: Engine) -> None:
             if postgres:
                 conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": _PG_LOCK_KEY})
                 conn.commit()
+            else:
+                _sqlite_foreign_keys(conn, on=False)
             try:
                 conn.execution_options(sqlite_begin="IMMEDIATE")
                 with conn.begin():
                     config.attributes["connection"] = conn
                     command.upgrade(config, "head")
+                    if not postgres:
+                        _check_foreign_keys(conn)
             finally:
+                if not postgres:
+                    _sqlite_foreign_keys(conn, on=True)
                 if postgres:
                     conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK_KEY})
                     conn.commit()
@@ -70,6 +76,26 @@ def upgrade(engine: Engine) -> None:
         raise StoreError(
             f"cannot migrate the database: {e} (known revisions end at {head_revision()})"
         ) from None
+
+
+def _sqlite_foreign_keys(conn: sa.Connection, *, on: bool) -> None:
+    """Foreign keys on or off for this SQLite connection (outside a transaction).
+
+    SQLite changes a table's constraints by copying it and dropping the old
+    one, which a foreign key pointing at it forbids; its documented
+    procedure turns them off during the change and checks them before the
+    commit (`_check_foreign_keys`).
+    """
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+
+
+def _check_foreign_keys(conn: sa.Connection) -> None:
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise StoreError(f"the migration left {len(broken)} broken foreign key(s), first: "
+                         f"{tuple(broken[0])}; nothing was changed")
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -26,9 +26,11 @@ metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 RECEIVED_CHANNELS = ("smtp", "imap", "ingest")
 RECEIVED_STATES = ("received", "decided", "done", "held", "failed")
-OUTGOING_KINDS = ("forward", "notice", "redirect", "statement")
+# "case": a case's relays, reminders and overdue notes (router.cases).
+OUTGOING_KINDS = ("forward", "notice", "redirect", "statement", "case")
 OUTGOING_STATES = ("pending", "sent", "dead")
 FULFILLMENT_CHANNELS = ("Amazon", "Merchant")
+CASE_STATES = ("open", "answered")
 
 
 def _id() -> sa.Column[int]:
@@ -103,7 +105,41 @@ decisions = sa.Table(
     sa.Column("decided_at", UTCDateTime, nullable=False, default=utcnow),
     # "seller_id|message_id" on the decision that acted; NULL on duplicates.
     sa.Column("dedup_key", sa.String, nullable=True),
+    # The case a team's message or a seller's answer belongs to (migration 0006).
+    sa.Column("case_id", sa.ForeignKey("cases.id"), nullable=True, index=True),
     sa.Index("ix_decisions_dedup_key", "dedup_key", unique=True),
+)
+
+# The CSBA team's questions to sellers (router.cases).  A case's number is
+# the id of the team's message that opened it, so it is known before
+# anything is written (like a contact's).  `state` is "open" until the
+# seller answers; "overdue" is an open case past `due_at`, computed.
+cases = sa.Table(
+    "cases",
+    metadata,
+    _id(),
+    sa.Column("seller_id", sa.String, nullable=False),
+    sa.Column("region", sa.String, nullable=False),
+    # The contact of the forward the team answered (NULL for a forward
+    # without one); a contact has at most one open case.
+    sa.Column("contact_id", sa.ForeignKey("contacts.id"), nullable=True, index=True),
+    # The seller's message whose forward the team answered.
+    sa.Column("forward_id", sa.ForeignKey("received.id"), nullable=False, index=True),
+    sa.Column("order_id", sa.String, nullable=True),
+    # The team address that wrote last: the seller's answer is relayed there.
+    sa.Column("team_address", sa.String, nullable=False),
+    sa.Column("question_message_id", sa.String, nullable=True),
+    sa.Column("state", sa.String, nullable=False),
+    sa.Column("asked_at", UTCDateTime, nullable=False),
+    sa.Column("due_at", UTCDateTime, nullable=False),
+    sa.Column("answered_at", UTCDateTime, nullable=True),
+    sa.Column("answer_id", sa.ForeignKey("received.id"), nullable=True),
+    # The reminder and the overdue note, queued for their due times with
+    # the relay; taken off the queue when the seller answers.
+    sa.Column("reminder_message_id", sa.String, nullable=True),
+    sa.Column("overdue_message_id", sa.String, nullable=True),
+    _one_of("state", CASE_STATES, "state"),
+    sa.Index("ix_cases_seller_id_asked_at", "seller_id", "asked_at"),
 )
 
 outgoing = sa.Table(

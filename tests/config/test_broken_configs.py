@@ -130,6 +130,15 @@ CASES = [
      "unknown action 'bouce'"),
     ("unauthenticated-forwarded", "billing:\n",
      "actions:\n  unauthenticated: forward #<\nbilling:\n", "use hold or drop"),
+    ("case-forwarded", "billing:\n",
+     "actions:\n  case_reply: forward #<\nbilling:\n", "use relay, hold, drop"),
+    ("relay-without-case", "billing:\n",
+     "actions:\n  pre_sale: relay #<\nbilling:\n", "only a case's mail can be relayed"),
+    ("rule-names-a-case", "billing:\n",
+     "classification:\n  rules:\n    - name: r\n      category: case_message #<\n"
+     "      has_attachment: true\nbilling:\n", "a rule cannot name it"),
+    ("no-time-to-answer", "billing:\n",
+     "cases:\n  answer_within: 0s #<\nbilling:\n", "must be longer than 0s"),
     ("unknown-action-category", "billing:\n", "actions:\n  pre_sales: bounce #<\nbilling:\n",
      "unknown category 'pre_sales'"),
     ("bad-regex", "billing:\n",
@@ -221,6 +230,15 @@ def test_unset_variable_is_reported_once(tmp_path: Path) -> None:
     about = [p for p in info.value.problems if "CSBA_TEST_UNSET_X" in p.message]
     assert len(about) == 1, info.value.problems
     assert about[0].line == 4
+
+
+def test_a_reminder_after_the_due_time_is_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "router.yaml"
+    text = BASE + "cases:\n  answer_within: 24h\n  remind_after: 30h\ntrust: {verify: true}\n"
+    path.write_text(text, encoding="utf-8")
+    (warning,) = load_config(path, env={}).warnings
+    line = text.splitlines().index("  remind_after: 30h") + 1
+    assert "no reminder is sent" in warning.message and warning.line == line
 
 
 def test_warnings_do_not_stop_the_config(tmp_path: Path) -> None:

@@ -132,9 +132,9 @@ def test_post_sale_seller_fulfilled() -> None:
                                                                 ORDER)
     assert d.language == "de"
     assert d.hits == ("post_sale_seller_fulfilled",)
-    assert d.misses == ("auto_generated", "unknown_sender", "follow_up", "seller_question",
-                        "invoice-requests", "customization", "pre_sale", "amazon_fulfilled",
-                        "not_covered")
+    assert d.misses == ("auto_generated", "case_message", "unknown_sender", "case_reply",
+                        "follow_up", "seller_question", "invoice-requests", "customization",
+                        "pre_sale", "amazon_fulfilled", "not_covered")
     assert d.message_id == "<fwd-1@musterhandel.de>"
 
 

@@ -130,3 +130,39 @@ def test_release_as_allowed_where_the_action_can_be_taken(
     # And the plan then takes exactly that action.
     plan = make_plan(config, made, Facts(seller_address=address))
     assert plan.decision.action == made.action
+
+
+def test_a_relay_passes_a_cases_mail_on_without_a_contact(config: Config) -> None:
+    from dataclasses import replace
+
+    from router.decide.decision import CaseStep
+
+    step = CaseStep("answer", 7, "A1MUSTERHANDEL", "de2de", 4, 4, None, "team@x.example")
+    plan = make_plan(config, replace(decision("case_reply", "relay"), case=step), FACTS)
+    assert (plan.state, plan.send, plan.new_contact, plan.join_contact) == (
+        "done", "relay", False, None)
+    # Released as a case category, but no case was found: held, said why.
+    held = make_plan(config, decision("case_message", "relay"), FACTS)
+    assert (held.state, held.send, held.decision.rule) == ("held", None, "no-case")
+    refusal = cannot_take(config, decision("case_reply", "relay"), ADDRESS)
+    assert refusal is not None and "no case of the router" in refusal
+
+
+def test_a_relay_without_an_address_to_relay_to_is_held(config: Config) -> None:
+    from dataclasses import replace
+
+    from router.decide.decision import CaseStep
+
+    no_notify = [s.model_copy(update={"addresses": ["*@musterhandel.de"], "notify": None})
+                 for s in config.sellers]
+    domain_only = config.model_copy(update={"sellers": no_notify})
+    step = CaseStep("open", None, "A1MUSTERHANDEL", "de2de", 4, 4, None, "team@x.example")
+    made = replace(decision("case_message", "relay"), case=step)
+    plan = make_plan(domain_only, made, FACTS)
+    assert (plan.state, plan.decision.rule) == ("held", "no-relay-address")
+    assert "no address to relay" in (cannot_take(domain_only, made, None) or "")
+    # The seller's answer goes to the team: the seller's own address does not matter.
+    answer = replace(made, category="case_reply", case=replace(step, kind="answer", case_id=9))
+    assert make_plan(domain_only, answer, FACTS).send == "relay"
+    gone = replace(made, case=replace(step, seller_id="GONE"))
+    assert "not configured" in make_plan(config, gone, FACTS).decision.reason

@@ -23,7 +23,7 @@ from router.store import (
 )
 
 #: The newest migration shipped; bump it with each new revision file.
-LATEST = "0005"
+LATEST = "0006"
 
 
 def test_fresh_database_has_no_revision(db_url: str) -> None:
@@ -158,5 +158,45 @@ def test_upgrade_from_0001_keeps_data(db_url: str) -> None:
         assert current_revision(engine) == head_revision()
         with engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT count(*) FROM received").scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_to_0006_copies_outgoing_with_its_references(db_url: str) -> None:
+    # SQLite changes the kind constraint by copying `outgoing`, which a
+    # statement's foreign key points at: the rows and the link survive, the
+    # new kind `case` is accepted and an unknown kind still refused.
+    from alembic import command
+
+    from router.store import outgoing, statements
+    from router.store.migrate import alembic_config
+
+    engine = open_engine(db_url)
+    try:
+        config = alembic_config()
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0005")
+            conn.exec_driver_sql(
+                "INSERT INTO outgoing (id, kind, message_id, mail_from, rcpt_tos, raw, state, "
+                "attempts, next_try_at, created_at) VALUES (7, 'statement', '<s@x>', 'a@b.c', "
+                "'[\"d@e.f\"]', 'r', 'pending', 0, '2026-11-01 00:00:00+00:00', "
+                "'2026-11-01 00:00:00+00:00')")
+            conn.exec_driver_sql(
+                "INSERT INTO statements (seller_id, month, figures, outgoing_id, created_at) "
+                "VALUES ('S', '2026-10', '{}', 7, '2026-11-01 00:00:00+00:00')")
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.execute(sa.select(statements.c.outgoing_id)).scalar_one() == 7
+            assert conn.execute(sa.select(outgoing.c.kind)).scalar_one() == "statement"
+        row = {"kind": "case", "message_id": "<c@x>", "mail_from": "a@b.c",
+               "rcpt_tos": ["d@e.f"], "raw": b"r", "state": "pending", "attempts": 0,
+               "next_try_at": utcnow(), "created_at": utcnow()}
+        with engine.begin() as conn:
+            conn.execute(sa.insert(outgoing), [row])
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(sa.insert(outgoing), [{**row, "kind": "fax", "message_id": "<f@x>"}])
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE statements SET outgoing_id = 99")
     finally:
         engine.dispose()
