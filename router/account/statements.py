@@ -355,7 +355,7 @@ def sent_sellers(engine: Engine, month: Month) -> set[str]:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class StatementResult:
     """What happened to one seller's statement."""
 
     seller_id: str
@@ -370,7 +370,7 @@ class Outcome:
 
 def send_month(engine: Engine, config: Config, month: Month, *, now: datetime,
                sellers: Sequence[Seller] | None = None, dry_run: bool = False,
-               templates: StatementTemplates | None = None) -> list[Outcome]:
+               templates: StatementTemplates | None = None) -> list[StatementResult]:
     """Compose and queue the month's missing statements; one outcome per seller.
 
     Each seller is its own transaction: a crash or a failing seller leaves
@@ -385,18 +385,18 @@ def send_month(engine: Engine, config: Config, month: Month, *, now: datetime,
                              "after the month")
     chosen = list(config.sellers if sellers is None else sellers)
     done = sent_sellers(engine, month)
-    outcomes: dict[str, Outcome] = {}
+    outcomes: dict[str, StatementResult] = {}
     todo: list[Seller] = []
     for seller in chosen:
         if not enrolled_in(seller, month):
-            outcomes[seller.id] = Outcome(seller.id, "not_enrolled")
+            outcomes[seller.id] = StatementResult(seller.id, "not_enrolled")
         elif seller.id in done:
-            outcomes[seller.id] = Outcome(seller.id, "already")
+            outcomes[seller.id] = StatementResult(seller.id, "already")
         elif not seller.notify_address:
             log.warning("seller %s has no notify address: no statement for %s", seller.id, month,
                         extra={"event": "statement_skipped", "seller_id": seller.id,
                                "month": str(month)})
-            outcomes[seller.id] = Outcome(seller.id, "no_address")
+            outcomes[seller.id] = StatementResult(seller.id, "no_address")
         else:
             try:
                 Terms.of(config, seller)
@@ -424,11 +424,11 @@ def send_month(engine: Engine, config: Config, month: Month, *, now: datetime,
     return [outcomes[s.id] for s in chosen]
 
 
-def _record(engine: Engine, statement: Statement, now: datetime, dry_run: bool) -> Outcome:
+def _record(engine: Engine, statement: Statement, now: datetime, dry_run: bool) -> StatementResult:
     bill = statement.bill
 
-    def outcome(status: Status, outgoing_id: int | None = None) -> Outcome:
-        return Outcome(statement.seller_id, status, recipient=statement.rcpt_to,
+    def outcome(status: Status, outgoing_id: int | None = None) -> StatementResult:
+        return StatementResult(statement.seller_id, status, recipient=statement.rcpt_to,
                        subject=statement.subject, fee=bill.fee, currency=bill.currency,
                        outgoing_id=outgoing_id)
 
@@ -444,13 +444,13 @@ def _record(engine: Engine, statement: Statement, now: datetime, dry_run: bool) 
     return outcome("queued", outgoing_id)
 
 
-def _failed(seller: Seller, month: Month, exc: Exception) -> Outcome:
+def _failed(seller: Seller, month: Month, exc: Exception) -> StatementResult:
     log.error("statement of %s for %s not written: %s", seller.id, month, exc,
               extra={"event": "statement_failed", "seller_id": seller.id, "month": str(month)})
-    return Outcome(seller.id, "failed", error=str(exc))
+    return StatementResult(seller.id, "failed", error=str(exc))
 
 
-def count(outcomes: Sequence[Outcome]) -> dict[str, int]:
+def count(outcomes: Sequence[StatementResult]) -> dict[str, int]:
     """Outcomes per status, every status present (for logs and tests)."""
     counts = dict.fromkeys(("queued", "already", "no_address", "not_enrolled", "failed",
                             "would_queue"), 0)

@@ -62,7 +62,7 @@ from router.cli.common import (
 )
 from router.config import Config
 from router.intake.archive import Archived, Unreadable, read_archives
-from router.intake.arrival import ArchivedEnvelope, Arrival, archived_envelope, arrival_time
+from router.intake.arrival import ArchivedEnvelope, ArrivalTime, archived_envelope, arrival_time
 
 if TYPE_CHECKING:
     from router.act.delivery import PassSummary
@@ -119,7 +119,7 @@ class _Pending:
     """A message read and kept, its bytes in the spool."""
 
     ref: str
-    arrival: Arrival
+    arrival: ArrivalTime
     envelope: ArchivedEnvelope
     message_id: str | None
     offset: int

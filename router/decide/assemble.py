@@ -16,7 +16,7 @@ from router.categories import (
 )
 from router.config.model import Seller
 from router.decide.context import Context
-from router.decide.decision import Decision, Outcome
+from router.decide.decision import Decision, Hit
 from router.decide.language import detect_language
 from router.decide.message import Evidence
 
@@ -24,9 +24,9 @@ from router.decide.message import Evidence
 INQUIRY_EXCERPT = 600
 
 
-def decision(ctx: Context, outcome: Outcome, rule: str, hits: list[str], misses: list[str],
+def decision(ctx: Context, hit: Hit, rule: str, hits: list[str], misses: list[str],
              notes: list[tuple[str, str]]) -> Decision:
-    """The Decision for `outcome`, with everything found on the way."""
+    """The Decision for the check's `hit`, with everything found on the way."""
     seller = ctx.seller
     evidence: list[Evidence] = []
     if ctx.seller_lookup.match:
@@ -41,21 +41,21 @@ def decision(ctx: Context, outcome: Outcome, rule: str, hits: list[str], misses:
     # nor for a case's mail (its case names seller and order).
     order_id = None
     seller_id = seller.id if seller else None
-    if outcome.case is not None:
-        seller_id, order_id = outcome.case.seller_id, outcome.case.order_id
-    elif outcome.category not in (AUTO_GENERATED, UNAUTHENTICATED, UNKNOWN_SENDER,
+    if hit.case is not None:
+        seller_id, order_id = hit.case.seller_id, hit.case.order_id
+    elif hit.category not in (AUTO_GENERATED, UNAUTHENTICATED, UNKNOWN_SENDER,
                                   CASE_MESSAGE, CASE_REPLY):
         evidence.extend(_order_evidence(ctx))
         order_id = ctx.seller_order.order_id if ctx.seller_order else None
     elif ctx.order_ids:
         evidence.append(Evidence("order-ids", ", ".join(ctx.order_ids), "customer's text"))
     evidence.extend(ctx.evidence)
-    evidence.extend(outcome.evidence)
+    evidence.extend(hit.evidence)
     return Decision(
-        category=outcome.category,
-        action=ctx.config.action_for(outcome.category),
+        category=hit.category,
+        action=ctx.config.action_for(hit.category),
         rule=rule,
-        reason=outcome.reason,
+        reason=hit.reason,
         seller_id=seller_id,
         region=region,
         order_ids=tuple(ctx.order_ids),
@@ -63,12 +63,12 @@ def decision(ctx: Context, outcome: Outcome, rule: str, hits: list[str], misses:
         hits=tuple(hits),
         misses=tuple(misses),
         evidence=tuple(evidence),
-        contact_id=outcome.contact_id,
+        contact_id=hit.contact_id,
         message_id=ctx.mail.message_id,
         order_id=order_id,
         notes=tuple(notes),
         address=ctx.seller_address,
-        case=outcome.case,
+        case=hit.case,
     )
 
 

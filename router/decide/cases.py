@@ -28,7 +28,7 @@ from router.categories import CASE_MESSAGE, CASE_REPLY
 from router.config.model import Config
 from router.decide.casefacts import CaseRef
 from router.decide.context import Context
-from router.decide.decision import CaseStep, Miss, Outcome, Result
+from router.decide.decision import CaseStep, Hit, Miss, Result
 from router.decide.facts import normalise_message_id
 from router.decide.identify import strip_tag, team_addresses
 from router.decide.message import Evidence, ParsedMail
@@ -159,21 +159,21 @@ def check_case_message(ctx: Context) -> Result:
 
 
 def _open(ctx: Context, sender: str, seller_id: str, region: str, contact_id: int | None,
-          forward_id: int, order_id: str | None, via: str) -> Outcome:
+          forward_id: int, order_id: str | None, via: str) -> Hit:
     step = CaseStep("open", None, seller_id, region, contact_id, forward_id, order_id,
                     sender, question_message_id=ctx.mail.message_id)
-    return Outcome(CASE_MESSAGE,
+    return Hit(CASE_MESSAGE,
                    f"The CSBA team ({sender}) asks seller {seller_id} a new question "
                    f"({via}).", _evidence(step, via), case=step)
 
 
-def _continue(ctx: Context, case: CaseRef, sender: str, via: str) -> Outcome:
+def _continue(ctx: Context, case: CaseRef, sender: str, via: str) -> Hit:
     late = ctx.now >= case.due_at
     step = CaseStep("continue", case.case_id, case.seller_id, case.region, case.contact_id,
                     case.forward_id, case.order_id, sender, due_at=case.due_at, late=late,
                     question_message_id=ctx.mail.message_id)
     overdue = " (overdue)" if late else ""
-    return Outcome(CASE_MESSAGE,
+    return Hit(CASE_MESSAGE,
                    f"The CSBA team ({sender}) writes again about open case "
                    f"{case.case_id}{overdue} of seller {case.seller_id} ({via}).",
                    _evidence(step, via), case=step)
@@ -206,7 +206,7 @@ def check_case_reply(ctx: Context) -> Result:
                         due_at=case.due_at, late=late,
                         question_message_id=case.question_message_id)
         when = "after its due time" if late else "in time"
-        return Outcome(CASE_REPLY,
+        return Hit(CASE_REPLY,
                        f"Seller {seller.id} answers case {case.case_id} {when}.",
                        _evidence(step, f"case {case.case_id}"), case=step)
     if not notes:

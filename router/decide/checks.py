@@ -1,6 +1,6 @@
 """The built-in checks, one per row of the contract's decision table.
 
-Each check is a pure function of a `Context` returning an `Outcome` (the
+Each check is a pure function of a `Context` returning a `Hit` (the
 row decides) or a `Miss` (with a note of what it saw, for `--explain`).
 Their order is the table's and lives in `classify.chain`.
 """
@@ -26,7 +26,7 @@ from router.categories import (
 from router.config.model import Period
 from router.decide.automatic import FORWARD_MARKERS, automatic_signals, match_subject
 from router.decide.context import PHRASE_SCAN_CHARS, Context, attached_messages
-from router.decide.decision import Miss, Outcome, Result
+from router.decide.decision import Hit, Miss, Result
 from router.decide.facts import normalise_message_id
 from router.decide.identify import NOT_AN_ADDRESS
 from router.decide.message import Envelope, Evidence, ParsedMail
@@ -68,7 +68,7 @@ def check_auto_generated(ctx: Context) -> Result:
         signals.extend(_inner_signals(ctx))
     if signals:
         first = signals[0]
-        return Outcome(AUTO_GENERATED, f"Automatic mail: {first.detail}.", tuple(signals))
+        return Hit(AUTO_GENERATED, f"Automatic mail: {first.detail}.", tuple(signals))
     if ignored:
         ctx.evidence.extend(
             Evidence("ignored-signal", f"{s.detail} (the seller's forwarding)", s.source)
@@ -126,7 +126,7 @@ def check_unauthenticated(ctx: Context) -> Result:
     if verdict.authenticated:
         ctx.evidence.extend(verdict.evidence())
         return Miss(f"{verdict.address} proven by {verdict.proof}")
-    return Outcome(UNAUTHENTICATED, verdict.reason(), verdict.evidence())
+    return Hit(UNAUTHENTICATED, verdict.reason(), verdict.evidence())
 
 
 # --------------------------------------------------------------------------
@@ -148,7 +148,7 @@ def check_unknown_sender(ctx: Context) -> Result:
         for e in ctx.seller_lookup.tried if "@" in e.detail)
     tried = ", ".join(addresses) or "none"
     # The candidates tried go into every Decision's evidence (see assemble).
-    return Outcome(UNKNOWN_SENDER,
+    return Hit(UNKNOWN_SENDER,
                    f"No address of a registered seller handed this over (tried: {tried}).")
 
 
@@ -169,12 +169,12 @@ def check_follow_up(ctx: Context) -> Result:
     if refs:
         contact = ctx.history.contact_for_reply(refs)
         if contact is not None and ctx.history.contact_owner(contact) == seller.id:
-            return Outcome(FOLLOW_UP, f"It replies to the router's forward of contact {contact}.",
+            return Hit(FOLLOW_UP, f"It replies to the router's forward of contact {contact}.",
                            (Evidence("follow-up", f"contact {contact}", "In-Reply-To/References"),),
                            contact)
     for contact in _contact_tags(ctx.mail):
         if ctx.history.contact_owner(contact) == seller.id:
-            return Outcome(FOLLOW_UP, f"It carries the tag of contact {contact}.",
+            return Hit(FOLLOW_UP, f"It carries the tag of contact {contact}.",
                            (Evidence("follow-up", f"X-CSBA-Contact: {contact}", "text"),), contact)
     order = ctx.seller_order
     if order is not None:
@@ -182,7 +182,7 @@ def check_follow_up(ctx: Context) -> Result:
         contact = ctx.history.recent_contact(seller.id, order.order_id, ctx.now - window)
         shown = duration(window)
         if contact is not None:
-            return Outcome(
+            return Hit(
                 FOLLOW_UP,
                 f"Contact {contact} about order {order.order_id} was active within {shown}.",
                 (Evidence("follow-up", f"contact {contact}, order {order.order_id}", "history"),),
@@ -232,7 +232,7 @@ def check_seller_question(ctx: Context) -> Result:
     hit = ACCOUNT_MATCHER.search(normalise(text[:PHRASE_SCAN_CHARS]))
     if hit is None:
         return Miss("no customer's inquiry, but nothing about the seller's own account")
-    return Outcome(SELLER_QUESTION,
+    return Hit(SELLER_QUESTION,
                    f"The seller writes about its own account ({said(hit)}), no customer inquiry.",
                    (phrase_evidence("account", hit, "seller's text"),))
 
@@ -270,7 +270,7 @@ def check_pre_sale(ctx: Context) -> Result:
     text = ctx.customer_text
     pre_order = PRE_ORDER_MATCHER.search(text)
     if pre_order is not None:
-        return Outcome(PRE_SALE, f"The customer asks about a pre-order ({said(pre_order)}).",
+        return Hit(PRE_SALE, f"The customer asks about a pre-order ({said(pre_order)}).",
                        (phrase_evidence("pre-order", pre_order, "customer's text"),))
     if ctx.seller_order is not None:
         return Miss(f"no pre-order phrase; order {ctx.seller_order.order_id} of the seller "
@@ -279,7 +279,7 @@ def check_pre_sale(ctx: Context) -> Result:
         return Miss(f"no pre-order phrase, and order {ctx.decision_ids[0]} is named")
     before = BEFORE_BUYING_MATCHER.search(text)
     if before is not None:
-        return Outcome(PRE_SALE, f"The customer has not bought yet ({said(before)}).",
+        return Hit(PRE_SALE, f"The customer has not bought yet ({said(before)}).",
                        (phrase_evidence("pre-sale", before, "customer's text"),))
     # Subjects are often a client's default ("Frage zu meiner Bestellung"):
     # only the body's words tell of a purchase.
@@ -290,10 +290,10 @@ def check_pre_sale(ctx: Context) -> Result:
         seen = f"a question before buying ({said(question)}), but" if question else "no order;"
         return Miss(f"{seen} the customer writes of a purchase ({said(bought)})")
     if pre_sale is not None:
-        return Outcome(PRE_SALE, f"The customer asks before buying ({said(pre_sale)}).",
+        return Hit(PRE_SALE, f"The customer asks before buying ({said(pre_sale)}).",
                        (phrase_evidence("pre-sale", pre_sale, "customer's text"),))
     if question is not None:
-        return Outcome(PRE_SALE, f"The customer asks about the product and names no purchase "
+        return Hit(PRE_SALE, f"The customer asks about the product and names no purchase "
                        f"({said(question)}).",
                        (phrase_evidence("product-question", question, "customer's text"),))
     # Not "any question": "still waiting for my lamp, can you check?" is a
@@ -312,7 +312,7 @@ def check_amazon_fulfilled(ctx: Context) -> Result:
         return Miss("no order of the seller")
     if order.merchant:
         return Miss(f"order {order.order_id} is seller-fulfilled")
-    return Outcome(AMAZON_FULFILLED, f"Order {order.order_id} is fulfilled by Amazon.")
+    return Hit(AMAZON_FULFILLED, f"Order {order.order_id} is fulfilled by Amazon.")
 
 
 def check_not_covered(ctx: Context) -> Result:
@@ -323,7 +323,7 @@ def check_not_covered(ctx: Context) -> Result:
     purchased = min(f.purchase_utc() for f in order.merchant)
     if covering_period(seller.enrollment, purchased) is not None:
         return Miss(f"order {order.order_id} was placed while enrolled")
-    return Outcome(NOT_COVERED,
+    return Hit(NOT_COVERED,
                    f"Order {order.order_id} was placed {purchased:%Y-%m-%d %H:%M} UTC, "
                    f"outside the seller's enrollment ({periods(seller.enrollment)}).")
 
@@ -337,7 +337,7 @@ def check_post_sale(ctx: Context) -> Result:
     period = covering_period(seller.enrollment, purchased)
     if period is None:
         return Miss(f"order {order.order_id} was placed outside the enrollment")
-    return Outcome(POST_SALE_SELLER_FULFILLED,
+    return Hit(POST_SALE_SELLER_FULFILLED,
                    f"Order {order.order_id} is seller-fulfilled and was placed "
                    f"{purchased:%Y-%m-%d} while the seller was enrolled (since {period.start}).")
 
@@ -351,7 +351,7 @@ def check_order_unknown(ctx: Context) -> Result:
                   "no order of this seller was found.")
     else:
         reason = f"Order {', '.join(ctx.decision_ids)} is not among the seller's imported orders."
-    return Outcome(ORDER_UNKNOWN, reason)
+    return Hit(ORDER_UNKNOWN, reason)
 
 
 def covering_period(periods: list[Period], purchased: datetime) -> Period | None:

@@ -49,7 +49,7 @@ from router.decide.checks import (
     covering_period,
 )
 from router.decide.context import Context
-from router.decide.decision import JSON_KEYS, Decision, Miss, Outcome
+from router.decide.decision import JSON_KEYS, Decision, Hit, Miss
 from router.decide.facts import History, OrderBook
 from router.decide.identify import cached_per_config
 from router.decide.message import Envelope, ParsedMail
@@ -100,23 +100,23 @@ def classify(config: Config, mail: ParsedMail, envelope: Envelope, *,
     hits: list[str] = []
     misses: list[str] = []
     notes: list[tuple[str, str]] = []
-    outcome: Outcome | None = None
+    found: Hit | None = None
     decided_by = ORDER_UNKNOWN
     for name, check in chain(config):
         result = check(ctx)
-        if isinstance(result, Outcome):
+        if isinstance(result, Hit):
             hits.append(name)
             notes.append((name, result.reason))
-            outcome, decided_by = result, name
+            found, decided_by = result, name
             break
         misses.append(name)
         notes.append((name, result.note))
-    if outcome is None:  # unreachable: order_unknown always hits
-        outcome = Outcome(ORDER_UNKNOWN, "No check decided.")
-    return decision(ctx, outcome, decided_by, hits, misses, notes)
+    if found is None:  # unreachable: order_unknown always hits
+        found = Hit(ORDER_UNKNOWN, "No check decided.")
+    return decision(ctx, found, decided_by, hits, misses, notes)
 
 
 __all__ = [
-    "AFTER_RULES", "BEFORE_RULES", "Check", "CompiledRule", "Context", "Decision", "JSON_KEYS",
-    "Miss", "Outcome", "Verified", "chain", "classify", "covering_period",
+    "AFTER_RULES", "BEFORE_RULES", "Check", "CompiledRule", "Context", "Decision", "Hit",
+    "JSON_KEYS", "Miss", "Verified", "chain", "classify", "covering_period",
 ]

@@ -133,7 +133,7 @@ _FIELDS = fields(Decision)
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Hit:
     """A check's hit: the category, one sentence why, and what it rests on."""
 
     category: str
@@ -150,4 +150,4 @@ class Miss:
     note: str
 
 
-Result = Outcome | Miss
+Result = Hit | Miss

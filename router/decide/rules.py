@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from router.config.model import Rule
 from router.decide.checks import phrase_evidence
 from router.decide.context import Context, attachment_names
-from router.decide.decision import Miss, Outcome, Result
+from router.decide.decision import Hit, Miss, Result
 from router.decide.message import Evidence
 from router.decide.vocabulary import RULE_VOCABULARY, PhraseMatcher
 
@@ -82,4 +82,4 @@ class CompiledRule:
                 return Miss("attachment condition does not hold")
             found.append(f"attachments: {', '.join(files)}" if files else "no attachment")
         reason = f"Rule {self.rule.name!r} matched: {'; '.join(found) or 'no condition'}."
-        return Outcome(self.rule.category, reason, tuple(evidence))
+        return Hit(self.rule.category, reason, tuple(evidence))

@@ -44,7 +44,7 @@ _ADDR = re.compile(rf"(?<!{_ADDR_CHAR}){_ADDR_CHAR}+@{_ADDR_CHAR}+")
 
 
 @dataclass(frozen=True)
-class Arrival:
+class ArrivalTime:
     """An aware UTC time and the header (or fallback) it came from."""
 
     at: datetime
@@ -63,7 +63,7 @@ class ArchivedEnvelope:
     rcpt_tos: tuple[str, ...]
 
 
-def header_arrival(raw: bytes) -> Arrival | None:
+def header_arrival(raw: bytes) -> ArrivalTime | None:
     """The arrival time the headers give (Received:, then Date:), or None."""
     headers = _headers(raw)
     if headers is None:
@@ -72,15 +72,15 @@ def header_arrival(raw: bytes) -> Arrival | None:
         _, sep, when = value.rpartition(";")
         at = parse_date(when) if sep else None
         if at is not None:
-            return Arrival(at, "Received")
+            return ArrivalTime(at, "Received")
     for value in _all(headers, "Date"):
         at = parse_date(value)
         if at is not None:
-            return Arrival(at, "Date")
+            return ArrivalTime(at, "Date")
     return None
 
 
-def arrival_time(raw: bytes, *, stored_at: datetime | None, now: datetime) -> Arrival:
+def arrival_time(raw: bytes, *, stored_at: datetime | None, now: datetime) -> ArrivalTime:
     """When the message arrived: headers, else ``stored_at``, else ``now``; aware UTC."""
     found = header_arrival(raw)
     if found is not None:
@@ -88,11 +88,11 @@ def arrival_time(raw: bytes, *, stored_at: datetime | None, now: datetime) -> Ar
     return fallback_arrival(stored_at, now)
 
 
-def fallback_arrival(stored_at: datetime | None, now: datetime) -> Arrival:
+def fallback_arrival(stored_at: datetime | None, now: datetime) -> ArrivalTime:
     """For a message whose headers carry no usable date."""
     if stored_at is not None:
-        return Arrival(_utc(stored_at), "stored")
-    return Arrival(_utc(now), "now")
+        return ArrivalTime(_utc(stored_at), "stored")
+    return ArrivalTime(_utc(now), "now")
 
 
 def parse_date(text: str) -> datetime | None:

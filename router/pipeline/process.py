@@ -71,7 +71,9 @@ class LeaseLost(Exception):
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Processed:
+    """One message written: the state it was left in and the decision recorded."""
+
     received_id: int
     state: str
     decision: Decision
@@ -79,7 +81,7 @@ class Outcome:
 
 def process(engine: Engine, config: Config, received_id: int, owner: str, templates: Any,
             *, force_category: str | None = None,
-            deliverer: Deliverer | None = None, watch: Watch | None = None) -> Outcome:
+            deliverer: Deliverer | None = None, watch: Watch | None = None) -> Processed:
     """Decide and act on one message this worker holds the lease of."""
     with engine.connect() as conn:
         row = conn.execute(sa.select(received).where(received.c.id == received_id)).one()
@@ -108,14 +110,14 @@ def process(engine: Engine, config: Config, received_id: int, owner: str, templa
 
 def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
                   templates: Any, deliverer: Deliverer | None = None,
-                  watch: Watch | None = None) -> tuple[dict[int, Outcome], list[int]]:
+                  watch: Watch | None = None) -> tuple[dict[int, Processed], list[int]]:
     """Decide and act on several leased messages, one commit for all of them.
 
     Returns the outcome of each message written, and the ids left for the
     caller to process one by one (`process`, with its error handling):
     those whose deciding raised, and those of a write that failed.
     """
-    outcomes_of: dict[int, Outcome] = {}
+    outcomes_of: dict[int, Processed] = {}
     left: list[int] = []
     pending: list[_Prepared] = []
     keys: set[Hashable] = set()
@@ -301,7 +303,7 @@ def _facts(conn: Connection, address: str | None, mail: ParsedMail, dedup_key: s
 
 def _write(engine: Engine, config: Config, prepared: _Prepared, owner: str,
            templates: Any, deliverer: Deliverer | None = None,
-           watch: Watch | None = None) -> Outcome:
+           watch: Watch | None = None) -> Processed:
     """Write one message's outcome in its own transaction."""
     (outcome,) = _write_many(engine, config, [prepared], owner, templates, deliverer, watch)
     return outcome
@@ -309,7 +311,7 @@ def _write(engine: Engine, config: Config, prepared: _Prepared, owner: str,
 
 def _write_many(engine: Engine, config: Config, batch: list[_Prepared], owner: str,
                 templates: Any, deliverer: Deliverer | None = None,
-                watch: Watch | None = None) -> list[Outcome]:
+                watch: Watch | None = None) -> list[Processed]:
     """Write the outcomes in ONE transaction; all or none (then it raises).
 
     Everything that takes time is done first: the decisions get their
@@ -373,7 +375,7 @@ _RELEASE = received.update().where(
 def _write_all(conn: Connection, config: Config, batch: list[_Prepared],
                decided: dict[int, Decision], mails: list[tuple[int, Composed]], owner: str,
                now: datetime, lease_until: datetime | None
-               ) -> tuple[list[Outcome], list[Queued]]:
+               ) -> tuple[list[Processed], list[Queued]]:
     new_contacts = [_contact_values(config, decided[p.row.id], p.row)
                     for p in batch if p.plan.new_contact]
     _check_no_live_contacts(conn, config, new_contacts)
@@ -402,7 +404,7 @@ def _write_all(conn: Connection, config: Config, batch: list[_Prepared],
         if done.rowcount != len(state_ids):
             lost = ", ".join(str(i) for i in state_ids) if len(state_ids) > 1 else state_ids[0]
             raise LeaseLost(f"message {lost}: lease lost to another worker")
-    return [Outcome(p.row.id, p.plan.state, decided[p.row.id]) for p in batch], queued
+    return [Processed(p.row.id, p.plan.state, decided[p.row.id]) for p in batch], queued
 
 
 class ContactOpenedMeanwhile(Exception):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from router.act.transports.base import DeliveryResult, Outcome, Status, Transport
+from router.act.transports.base import DeliveryResult, RecipientResult, Status, Transport
 from router.act.transports.maildir import MaildirTransport
 from router.act.transports.smtp import SmtpTransport
 from router.config import Config
@@ -16,7 +16,7 @@ from router.config import Config
 __all__ = [
     "DeliveryResult",
     "MaildirTransport",
-    "Outcome",
+    "RecipientResult",
     "SmtpTransport",
     "Status",
     "Transport",

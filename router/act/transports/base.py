@@ -16,7 +16,9 @@ Status = Literal["ok", "temporary", "permanent"]
 
 
 @dataclass(frozen=True)
-class Outcome:
+class RecipientResult:
+    """What became of the message for one recipient: delivered, retry, or never."""
+
     status: Status
     error: str | None = None
 
@@ -25,13 +27,13 @@ class Outcome:
 class DeliveryResult:
     """Per-recipient outcomes, in the order of the recipients."""
 
-    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    outcomes: dict[str, RecipientResult] = field(default_factory=dict)
 
     @classmethod
     def all(cls, rcpt_tos: Iterable[str], status: Status,
             error: str | None = None) -> DeliveryResult:
         """The same outcome for every recipient (a refused connection, a full disk)."""
-        return cls({r: Outcome(status, error) for r in rcpt_tos})
+        return cls({r: RecipientResult(status, error) for r in rcpt_tos})
 
     def recipients(self, status: Status) -> list[str]:
         return [r for r, o in self.outcomes.items() if o.status == status]

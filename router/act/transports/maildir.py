@@ -38,7 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from router.act.transports.base import DeliveryResult, Outcome, Parcel, unique
+from router.act.transports.base import DeliveryResult, Parcel, RecipientResult, unique
 
 #: Files fsync'd at the same time within a batch.
 FSYNC_THREADS = 16
@@ -91,7 +91,7 @@ class MaildirTransport:
             self._ensure_dirs()
         except OSError as exc:
             return [DeliveryResult.all(r, "temporary", _describe(exc)) for r in recipients]
-        outcomes: list[dict[str, Outcome]] = [{} for _ in parcels]
+        outcomes: list[dict[str, RecipientResult]] = [{} for _ in parcels]
         seen = _read_cur(self.directory / "cur")
         staged: list[_Staged] = []
         try:
@@ -99,12 +99,12 @@ class MaildirTransport:
                 for rcpt in rcpts:
                     name = file_name(parcel.message_key, rcpt)
                     if name in seen:
-                        outcomes[index][rcpt] = Outcome("ok")  # a reader already has it
+                        outcomes[index][rcpt] = RecipientResult("ok")  # a reader already has it
                         continue
                     try:
                         staged.append(self._stage(parcel, index, rcpt, name))
                     except OSError as exc:  # disk full, permissions: fixable, so retry
-                        outcomes[index][rcpt] = Outcome("temporary", _describe(exc))
+                        outcomes[index][rcpt] = RecipientResult("temporary", _describe(exc))
             synced = _make_durable([item.fd for item in staged])
         finally:
             for item in staged:
@@ -115,12 +115,12 @@ class MaildirTransport:
                 try:
                     os.rename(item.tmp, self.directory / "new" / item.name)  # replaces a copy
                     renamed = True
-                    outcomes[item.parcel][item.rcpt] = Outcome("ok")
+                    outcomes[item.parcel][item.rcpt] = RecipientResult("ok")
                     continue
                 except OSError as exc:
                     error = exc
             item.tmp.unlink(missing_ok=True)
-            outcomes[item.parcel][item.rcpt] = Outcome("temporary", _describe(error))
+            outcomes[item.parcel][item.rcpt] = RecipientResult("temporary", _describe(error))
         if renamed:
             try:
                 _fsync_dir(self.directory / "new")
@@ -128,7 +128,7 @@ class MaildirTransport:
                 for found in outcomes:
                     for rcpt, outcome in found.items():
                         if outcome.status == "ok":
-                            found[rcpt] = Outcome("temporary", _describe(exc))
+                            found[rcpt] = RecipientResult("temporary", _describe(exc))
         return [DeliveryResult({r: found[r] for r in rcpts})
                 for found, rcpts in zip(outcomes, recipients, strict=True)]
 

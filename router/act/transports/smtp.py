@@ -27,7 +27,7 @@ from aiosmtplib import (
     SMTPSenderRefused,
 )
 
-from router.act.transports.base import DeliveryResult, Outcome, Status, unique
+from router.act.transports.base import DeliveryResult, RecipientResult, Status, unique
 
 #: Seconds to wait for the connection and for each reply.
 TIMEOUT = 60.0
@@ -87,20 +87,20 @@ async def _transaction(client: aiosmtplib.SMTP, mail_from: str, recipients: list
         await client.mail(mail_from, options=options, encoding=encoding)
     except SMTPSenderRefused as exc:
         return DeliveryResult.all(recipients, _status(exc.code), _reply(exc))
-    outcomes: dict[str, Outcome] = {}
+    outcomes: dict[str, RecipientResult] = {}
     accepted: list[str] = []
     for rcpt in recipients:
         try:
             await client.rcpt(rcpt, encoding=encoding)
             accepted.append(rcpt)
         except SMTPRecipientRefused as exc:
-            outcomes[rcpt] = Outcome(_status(exc.code), _reply(exc))
+            outcomes[rcpt] = RecipientResult(_status(exc.code), _reply(exc))
     if accepted:
         try:
             await client.data(raw)
-            data_outcome = Outcome("ok")
+            data_outcome = RecipientResult("ok")
         except SMTPDataError as exc:
-            data_outcome = Outcome(_status(exc.code), _reply(exc))
+            data_outcome = RecipientResult(_status(exc.code), _reply(exc))
         for rcpt in accepted:
             outcomes[rcpt] = data_outcome
     return DeliveryResult({r: outcomes[r] for r in recipients})
