@@ -118,12 +118,14 @@ def compose_forward(config: Config, decision: Decision, original: bytes, *,
                     mail: ParsedMail | None = None) -> Composed:
     """The inquiry for the region's CSBA team, the seller's mail attached.
 
-    ``mail`` is ``original`` already parsed (the pipeline has it); without
-    it the original is parsed here.
+    The customer's subject and sender are the decision's (what deciding
+    found in the forward).  ``mail`` is ``original`` already parsed (the
+    pipeline has it); without it the original is parsed here for its
+    Message-ID and References.
     """
     region = _region(config, decision)
     seller = config.seller(decision.seller_id) if decision.seller_id else None
-    facts = _Original.read(original, mail)
+    facts = _Original.read(original, decision, mail)
     order = _order(decision)
     message_id = message_id_for("forward", key, config.instance.hostname)
 
@@ -160,7 +162,7 @@ def compose_notice(config: Config, decision: Decision, original: bytes, *,
                    mail: ParsedMail | None = None) -> Composed:
     """The seller's notice: why CSBA does not take it, and where to answer.
 
-    ``mail`` is ``original`` already parsed, as for :func:`compose_forward`.
+    The customer's subject and sender and ``mail`` as for :func:`compose_forward`.
     """
     to = _address(seller_address, "seller_address")
     seller = config.seller(decision.seller_id) if decision.seller_id else None
@@ -172,7 +174,7 @@ def compose_notice(config: Config, decision: Decision, original: bytes, *,
     if region is None:
         raise ComposeError(f"unknown region {region_name!r}")
     language = notice_language(config, seller, decision)
-    facts = _Original.read(original, mail)
+    facts = _Original.read(original, decision, mail)
     variables = notice_variables(decision, seller, region_name, region, facts,
                                  _utc(received_at or now), language)
     rendered = templates.render_notice(decision.category, language, variables)
@@ -279,24 +281,28 @@ class _Original:
     customer_from: str | None
 
     @classmethod
-    def read(cls, raw: bytes, mail: ParsedMail | None = None) -> _Original:
-        # Imported here: `serve`'s intake process composes only statements and
-        # so never loads the parser, the unwrapper and the language models.
-        from router.decide.parse import parse_message
-        from router.decide.unwrap import strip_forward_prefix, unwrap
+    def read(cls, raw: bytes, decision: Decision, mail: ParsedMail | None = None) -> _Original:
+        """The original's threading fields; the customer's as deciding found them.
 
+        The customer's subject and sender are the decision's (`classify`
+        unwrapped the forward once); only the original's own Message-ID and
+        references are read here, from `mail` where the caller has it.
+        """
         if mail is None:
+            # Imported here: `serve`'s intake process composes only statements
+            # and so never loads the parser.
+            from router.decide.parse import parse_message
+
             mail = parse_message(raw)
-        inquiry = unwrap(mail)
         refs = _MSGID.findall(mail.header("References") or "")
         if not refs:
             refs = _MSGID.findall(mail.header("In-Reply-To") or "")[:1]
-        subject = strip_forward_prefix(inquiry.inquiry_subject or mail.subject or "")
+        subject = decision.customer_subject or ""
         return cls(
             message_id=mail.message_id,
             references=tuple(refs),
             customer_subject=_text(subject)[:MAX_SUBJECT_CHARS],
-            customer_from=_text(inquiry.inquiry_from) if inquiry.inquiry_from else None,
+            customer_from=_text(decision.customer_from) if decision.customer_from else None,
         )
 
 

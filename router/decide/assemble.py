@@ -19,6 +19,7 @@ from router.decide.context import Context
 from router.decide.decision import Decision, Hit
 from router.decide.language import detect_language
 from router.decide.message import Evidence
+from router.decide.unwrap import strip_forward_prefix
 
 # How much of the customer's text a Decision keeps for `--explain`.
 INQUIRY_EXCERPT = 600
@@ -69,6 +70,8 @@ def decision(ctx: Context, hit: Hit, rule: str, hits: list[str], misses: list[st
         notes=tuple(notes),
         address=ctx.seller_address,
         case=hit.case,
+        customer_subject=strip_forward_prefix(ctx.unwrapped.inquiry_subject or ctx.mail.subject),
+        customer_from=ctx.unwrapped.inquiry_from,
     )
 
 

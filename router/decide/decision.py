@@ -66,6 +66,9 @@ class Decision:
     rule_misses) and `notes` says, per check, what it saw.  `order_id` is
     the order the decision rests on (None when none of the seller's
     orders was found); `order_ids` every id in the customer's inquiry.
+    The later stages take what deciding found from here (the seller's
+    address, the customer's subject and sender) rather than work it out
+    again from the message.
     """
 
     category: str
@@ -88,6 +91,12 @@ class Decision:
     address: str | None = None
     # A case's mail (case_message, case_reply): what it does to its case.
     case: CaseStep | None = None
+    # The customer's inquiry as deciding found it inside the forward, for
+    # the mail written about the message (forward, notice): its subject
+    # without forward prefixes (the outer subject where the forward shows
+    # none) and its sender.  None in a Decision that `classify` did not make.
+    customer_subject: str | None = None
+    customer_from: str | None = None
 
     def json_object(self, file: str | None) -> dict[str, Any]:
         """The contract's `classify --json` object, keys in its order."""

@@ -7,7 +7,7 @@ stored message can be decided again later with the same result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -49,39 +49,31 @@ class ParsedMail:
     defects: tuple[str, ...] = ()
     parse_error: str | None = None
     raw_size: int = 0
+    # The header values by lower-case name, derived from `headers` when the
+    # mail is made: deciding asks for some fifty headers by name, and
+    # scanning the list each time cost more than building this once.
+    # Equality, hashing and repr leave it out.
+    header_index: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        found: dict[str, list[str]] = {}
+        for key, value in self.headers:
+            found.setdefault(key.lower(), []).append(value)
+        # Frozen: the one assignment, while the mail is made.
+        object.__setattr__(self, "header_index",
+                           {key: tuple(values) for key, values in found.items()})
 
     def header(self, name: str) -> str | None:
         """First value of header `name` (case-insensitive), or None."""
-        values = self._by_name().get(name.lower())
+        values = self.header_index.get(name.lower())
         return values[0] if values else None
 
     def header_all(self, name: str) -> list[str]:
         """Every value of header `name` in message order."""
-        return list(self._by_name().get(name.lower(), ()))
-
-    def _by_name(self) -> dict[str, tuple[str, ...]]:
-        """The header values by lower-case name, built on first use.
-
-        Deciding asks for some fifty headers by name; scanning the list
-        each time cost more than building this once.  Kept beside the
-        fields (equality, hashing and repr do not see it), like `unwrap`'s
-        answers: the mail is immutable.
-        """
-        index: dict[str, tuple[str, ...]] | None = self.__dict__.get(_HEADER_INDEX)
-        if index is None:
-            found: dict[str, list[str]] = {}
-            for key, value in self.headers:
-                found.setdefault(key.lower(), []).append(value)
-            index = {key: tuple(values) for key, values in found.items()}
-            self.__dict__[_HEADER_INDEX] = index
-        return index
+        return list(self.header_index.get(name.lower(), ()))
 
     def has_header(self, name: str) -> bool:
         return self.header(name) is not None
-
-
-#: Where `ParsedMail._by_name` keeps its index (not a field).
-_HEADER_INDEX = "_header_index"
 
 
 @dataclass(frozen=True)

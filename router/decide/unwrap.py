@@ -165,19 +165,11 @@ class _Layer:
 def unwrap(mail: ParsedMail, depth_limit: int = 5) -> Unwrapped:
     """Peel forward layers off `mail` down to the innermost customer message.
 
-    The answer depends on `mail` alone (both are immutable), so it is kept
-    on the mail: classifying and composing the forward ask for it once each.
+    Deciding asks once per message (`Context.unwrapped` keeps the answer);
+    the later stages take what they show of the customer's inquiry from the
+    Decision, so nothing asks twice.
     """
-    memo: dict[int, Unwrapped] = mail.__dict__.setdefault(_MEMO, {})
-    found = memo.get(depth_limit)
-    if found is None:
-        found = memo[depth_limit] = _unwrap(mail, depth_limit)
-    return found
-
-
-#: Where `unwrap` keeps its answers on a ParsedMail (not a field: equality,
-#: hashing and repr of the mail do not see it).
-_MEMO = "_unwrapped"
+    return _unwrap(mail, depth_limit)
 
 
 def _unwrap(mail: ParsedMail, depth_limit: int) -> Unwrapped:

@@ -26,7 +26,10 @@ from router.act import (
     message_id_for,
 )
 from router.config.model import Config
-from router.decide.classify import Decision
+from router.decide.classify import Decision, classify
+from router.decide.facts import MemoryHistory, MemoryOrderBook
+from router.decide.message import Envelope
+from router.decide.parse import parse_message
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 ORDER = "302-1234567-1234567"
@@ -88,14 +91,22 @@ def original_mail(*, subject: str = "WG: Wo bleibt meine Bestellung?",
 ORIGINAL = original_mail()
 
 
+def customer(original: bytes) -> dict[str, Any]:
+    """The customer's subject and sender as deciding finds them in `original`."""
+    found = classify(CONFIG, parse_message(original), Envelope(), orders=MemoryOrderBook(),
+                     history=MemoryHistory(), now=NOW)
+    return {"customer_subject": found.customer_subject, "customer_from": found.customer_from}
+
+
 def decision(category: str = "post_sale_seller_fulfilled", action: str = "forward",
-             **changes: Any) -> Decision:
+             original: bytes = ORIGINAL, **changes: Any) -> Decision:
+    """A decision about `original`: made up, but for what deciding finds of the customer."""
     values: dict[str, Any] = {
         "category": category, "action": action, "rule": "seller-fulfilled",
         "reason": f"Order {ORDER} is seller-fulfilled and was placed while enrolled.",
         "seller_id": "MUSTER", "region": "de2de", "order_ids": (ORDER, ORDER2),
         "language": "de", "hits": (), "misses": (), "evidence": (), "contact_id": 42,
-        "message_id": ORIGINAL_ID, "order_id": ORDER,
+        "message_id": ORIGINAL_ID, "order_id": ORDER, **customer(original),
     }
     values.update(changes)
     return Decision(**values)
@@ -139,7 +150,8 @@ def notice(seller: str | None = "MUSTER", category: str = "pre_sale",
            address: str = SELLER_ADDR, templates: NoticeTemplates | None = None,
            original: bytes = ORIGINAL, **changes: Any) -> Composed:
     return compose_notice(
-        CONFIG, decision(category, "bounce", seller_id=seller, contact_id=None, **changes),
+        CONFIG, decision(category, "bounce", original, seller_id=seller, contact_id=None,
+                         **changes),
         original, seller_address=address, key=7, now=NOW,
         templates=templates or NoticeTemplates.from_config(CONFIG))
 
@@ -226,7 +238,7 @@ def test_forward_attaches_the_original_byte_for_byte() -> None:
 
 def test_eight_bit_original_travels_untouched() -> None:
     original = original_mail(eight_bit=True, subject="WG: Rückfrage zur Lieferung")
-    composed = compose_forward(CONFIG, decision(), original, key=5, now=NOW)
+    composed = compose_forward(CONFIG, decision(original=original), original, key=5, now=NOW)
     assert attached_bytes(composed.raw) == original
     assert composed.eight_bit
     assert_wire_form(composed)
@@ -238,7 +250,7 @@ def test_non_ascii_subject_is_rfc2047_encoded(templates: NoticeTemplates) -> Non
     body = ("Von: Erika Muster <erika@example.org>\nBetreff: Rückfrage zur Lieferung – dringend\n"
             f"\nBestellung {ORDER}\n")
     original = original_mail(subject="Rückfrage zur Lieferung – dringend", body=body)
-    for composed in (compose_forward(CONFIG, decision(), original, key=5, now=NOW),
+    for composed in (compose_forward(CONFIG, decision(original=original), original, key=5, now=NOW),
                      notice(templates=templates, original=original)):
         headers = header_block(composed.raw)
         assert b"=?utf-8?" in headers.lower()
@@ -298,7 +310,7 @@ def test_lf_and_mbox_originals_are_attached_in_wire_form() -> None:
 
 def test_overlong_lines_fall_back_to_a_base64_attachment() -> None:
     original = ORIGINAL + b"x" * 2000 + b"\r\n"
-    composed = compose_forward(CONFIG, decision(), original, key=5, now=NOW)
+    composed = compose_forward(CONFIG, decision(original=original), original, key=5, now=NOW)
     assert_wire_form(composed)
     part = list(parse(composed.raw).iter_parts())[1]
     assert part.get_content_type() == "application/octet-stream"
@@ -443,7 +455,8 @@ def test_long_references_are_trimmed(templates: NoticeTemplates) -> None:
 def test_customer_subject_cannot_inject_headers(templates: NoticeTemplates) -> None:
     original = original_mail(subject="=?utf-8?q?Hallo=0D=0ABcc=3A_x=40evil=2Eexample?=")
     for composed in (notice(templates=templates, original=original),
-                     compose_forward(CONFIG, decision(), original, key=5, now=NOW)):
+                     compose_forward(CONFIG, decision(original=original), original, key=5,
+                                     now=NOW)):
         msg = parse(composed.raw)
         assert msg["Bcc"] is None
         assert_wire_form(composed)

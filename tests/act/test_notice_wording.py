@@ -306,8 +306,13 @@ def _compose_raw(world: World, templates: NoticeTemplates, label: Label, decisio
     sellers = [s.model_copy(update={"language": language}) if s.id == decision.seller_id else s
                for s in world.config.sellers]
     config = world.config.model_copy(update={"sellers": sellers})
+    # The customer's subject and sender as deciding finds them in `original`.
+    found = classify(world.config, parse_message(original), label.envelope,
+                     orders=world.orders, history=world.history, now=world.now)
     decision = dataclasses.replace(decision, order_id="302-1234567-1234567",
-                                   order_ids=("302-1234567-1234567",))
+                                   order_ids=("302-1234567-1234567",),
+                                   customer_subject=found.customer_subject,
+                                   customer_from=found.customer_from)
     return compose_notice(config, decision, original, seller_address=label.sender,
                           key="hostile", now=NOW, templates=templates).raw
 
