@@ -35,6 +35,8 @@ from router.store import begin_write, outgoing
 if TYPE_CHECKING:
     from typing import TypeAlias
 
+    from router.act.compose import Composed
+
     #: A row of `outgoing` (any columns).
     QueueRow: TypeAlias = Row[*tuple[Any, ...]]
 
@@ -120,6 +122,15 @@ def enqueue_many(conn: Connection, mails: Sequence[dict[str, Any]], now: datetim
         queued.append(Queued(int(row_id), row["kind"], message_id, row["mail_from"],
                              row["rcpt_tos"], row["raw"], created_at=now))
     return sorted(queued, key=lambda q: q.id)
+
+
+def enqueue_composed(conn: Connection, mails: Sequence[tuple[int, Composed]], now: datetime,
+                     lease_until: datetime | None = None) -> list[Queued]:
+    """`enqueue_many` for composed mails, each with the id of the message it is about."""
+    return enqueue_many(conn, [{
+        "kind": c.kind, "message_id": c.message_id, "mail_from": c.mail_from,
+        "rcpt_tos": c.rcpt_tos, "raw": c.raw, "received_id": received_id,
+    } for received_id, c in mails], now, lease_until=lease_until)
 
 
 _LEASED_NOW = sa.select(outgoing.c.id, outgoing.c.message_id).where(

@@ -8,14 +8,19 @@ times, ends in state `failed` instead of blocking the queue forever.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from router.store import begin_write, received
 
 MAX_ATTEMPTS = 3
+
+
+class LeaseLost(Exception):
+    """Another worker took the message over (our lease expired); it decides."""
 
 
 def _claimable(now: datetime) -> sa.ColumnElement[bool]:
@@ -61,6 +66,26 @@ def claim(engine: Engine, owner: str, now: datetime, lease: timedelta,
                 lease_owner=owner, lease_expires=now + lease,
                 attempts=received.c.attempts + 1))
     return ids
+
+
+_SETTLE = received.update().where(
+    received.c.id.in_(sa.bindparam("ids", expanding=True)),
+    received.c.lease_owner == sa.bindparam("owner")).values(
+    state=sa.bindparam("state"), lease_owner=None, lease_expires=None, last_error=None)
+
+
+def settle(conn: Connection, owner: str, states: Mapping[str, Sequence[int]]) -> None:
+    """Inside the write of their outcome: the messages leave `owner`'s lease in their states.
+
+    One statement per state (`states`: the ids that end in each).  Raises
+    `LeaseLost` where the lease is no longer `owner`'s: the caller's
+    transaction must not commit then, the worker that took over decides.
+    """
+    for state, ids in states.items():
+        done = conn.execute(_SETTLE, {"ids": list(ids), "owner": owner, "state": state})
+        if done.rowcount != len(ids):
+            lost = ", ".join(str(i) for i in ids) if len(ids) > 1 else ids[0]
+            raise LeaseLost(f"message {lost}: lease lost to another worker")
 
 
 def latest_arrival(engine: Engine) -> int:

@@ -31,9 +31,9 @@ from sqlalchemy.engine import Engine
 from router.categories import ORDER_UNKNOWN
 from router.config import Config
 from router.decide.classify import Decision
-from router.pipeline.claims import claim_held, return_held
+from router.pipeline.claims import LeaseLost, claim_held, return_held
 from router.pipeline.plan import cannot_take
-from router.pipeline.process import LeaseLost, preview, process
+from router.pipeline.process import preview, process
 from router.pipeline.runner import LEASE
 from router.store import decisions, received, utcnow
 
@@ -79,9 +79,9 @@ def _release(engine: Engine, config: Config, received_id: int, templates: Any, o
             return Release(received_id, UNKNOWN, detail="no such message")
         if row.state != "held":
             return Release(received_id, NOT_HELD, detail=row.state)
-        decision, plan, address = preview(conn, config, row, force_category=category)
+        decision, plan = preview(conn, config, row, force_category=category)
     if category is not None:
-        refusal = cannot_take(config, decision, address)
+        refusal = cannot_take(config, decision, decision.address)
         if refusal is not None:
             return Release(received_id, REFUSED, decision, refusal)
     elif plan.state == "held":

@@ -27,8 +27,8 @@ from sqlalchemy.engine import Engine
 from router.aio import first_of
 from router.config import Config
 from router.decide.decision import Decision
-from router.pipeline.claims import claim, latest_arrival, record_failure
-from router.pipeline.process import Deliverer, LeaseLost, process, process_batch
+from router.pipeline.claims import LeaseLost, claim, latest_arrival, record_failure
+from router.pipeline.process import Deliverer, process, process_batch
 from router.pipeline.watchdog import Watch
 from router.store import utcnow
 from router.store.engine import intake_busy, intake_went_quiet

@@ -228,7 +228,8 @@ def test_contacts_opened_by_two_workers_at_once_count_once(world: Engine, config
     The second write finds the first one's contact inside its transaction,
     is decided again, and joins that contact as a follow-up.
     """
-    from router.pipeline.process import ContactOpenedMeanwhile, _prepare, _write_many
+    from router.account.contacts import ContactOpenedMeanwhile
+    from router.pipeline.process import _classify_and_plan, _write_many
     from router.pipeline.runner import process_batch_safely
 
     first = store(world, forward("302-1234567-1234567", message_id="<one@x>"))
@@ -239,7 +240,7 @@ def test_contacts_opened_by_two_workers_at_once_count_once(world: Engine, config
     templates = NoticeTemplates.from_config(config)
     with world.connect() as conn:  # worker b reads before worker a writes
         row = conn.execute(sa.select(received).where(received.c.id == second)).one()
-        stale = _prepare(conn, config, row)
+        stale = _classify_and_plan(conn, config, row)
     assert stale.plan.new_contact
     assert process_batch_safely(world, config, [first], "a", templates) == {first: "done"}
     with pytest.raises(ContactOpenedMeanwhile):
