@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
+from router import states
 from router.act.queue import (
     Queued,
     claim_due,
@@ -432,7 +433,7 @@ def _record(engine: Engine, config: Config, row: DeliveryRow, recipients: list[s
                                  outbound.give_up_after, rcpt_tos=narrowed)
         if deferral is None:
             return "gone"
-        if deferral.state == "dead":
+        if deferral.state == states.DEAD:
             log.error("dead", extra={"event": "dead", **facts, "recipients": left,
                                      "attempts": deferral.attempts, "error": error,
                                      "reason": "give_up_after"})

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, Row
 
+from router import states
 from router.store import begin_write, outgoing
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ def _row(*, kind: str, message_id: str, mail_from: str, rcpt_tos: Sequence[str],
         "mail_from": mail_from,
         "rcpt_tos": list(rcpt_tos),
         "raw": raw,
-        "state": "pending",
+        "state": states.PENDING,
         "attempts": 0,
         "next_try_at": now,
         "created_at": now,
@@ -135,7 +136,7 @@ def enqueue_composed(conn: Connection, mails: Sequence[tuple[int, Composed]], no
 
 _LEASED_NOW = sa.select(outgoing.c.id, outgoing.c.message_id).where(
     outgoing.c.message_id.in_(sa.bindparam("ids", expanding=True)),
-    outgoing.c.state == "pending", outgoing.c.attempts == 0,
+    outgoing.c.state == states.PENDING, outgoing.c.attempts == 0,
     outgoing.c.next_try_at == sa.bindparam("until", type_=outgoing.c.next_try_at.type))
 
 
@@ -189,7 +190,7 @@ def claim_due(
         return []
     due = (
         sa.select(outgoing.c.id)
-        .where(outgoing.c.state == "pending", outgoing.c.next_try_at <= now)
+        .where(outgoing.c.state == states.PENDING, outgoing.c.next_try_at <= now)
         .order_by(outgoing.c.next_try_at, outgoing.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -231,14 +232,14 @@ def renew(engine: Engine, ids: Sequence[int], held_until: datetime, until: datet
 _RENEW = (
     outgoing.update()
     .where(outgoing.c.id.in_(sa.bindparam("ids", expanding=True)),
-           outgoing.c.state == "pending",
+           outgoing.c.state == states.PENDING,
            outgoing.c.next_try_at == sa.bindparam("held", type_=outgoing.c.next_try_at.type))
     .values(next_try_at=sa.bindparam("until", type_=outgoing.c.next_try_at.type))
 )
 
 
 _ANY_DUE = sa.select(outgoing.c.id).where(
-    outgoing.c.state == "pending",
+    outgoing.c.state == states.PENDING,
     outgoing.c.next_try_at <= sa.bindparam("now", type_=outgoing.c.next_try_at.type)).limit(1)
 
 
@@ -246,8 +247,8 @@ def mark_sent(engine: Engine, id: int, now: datetime) -> bool:
     """Record a delivery to every remaining recipient; False if the row was not pending."""
     update = (
         outgoing.update()
-        .where(outgoing.c.id == id, outgoing.c.state == "pending")
-        .values(state="sent", sent_at=now)
+        .where(outgoing.c.id == id, outgoing.c.state == states.PENDING)
+        .values(state=states.SENT, sent_at=now)
     )
     with begin_write(engine) as conn:
         return conn.execute(update).rowcount == 1
@@ -265,8 +266,8 @@ def mark_sent_many(engine: Engine, ids: Sequence[int], now: datetime) -> set[int
 _MARK_SENT_MANY = (
     outgoing.update()
     .where(outgoing.c.id.in_(sa.bindparam("ids", expanding=True)),
-           outgoing.c.state == "pending")
-    .values(state="sent", sent_at=sa.bindparam("now", type_=outgoing.c.sent_at.type))
+           outgoing.c.state == states.PENDING)
+    .values(state=states.SENT, sent_at=sa.bindparam("now", type_=outgoing.c.sent_at.type))
     .returning(outgoing.c.id)
 )
 
@@ -275,7 +276,7 @@ _MARK_SENT_MANY = (
 class Deferral:
     """What mark_deferred did: deferred until ``next_try_at``, or dead."""
 
-    state: str  # "pending" or "dead"
+    state: str  # states.PENDING or states.DEAD
     attempts: int
     next_try_at: datetime | None
 
@@ -301,7 +302,7 @@ def mark_deferred(
     with begin_write(engine) as conn:
         row = conn.execute(
             sa.select(outgoing.c.attempts, outgoing.c.created_at).where(
-                outgoing.c.id == id, outgoing.c.state == "pending"
+                outgoing.c.id == id, outgoing.c.state == states.PENDING
             )
         ).one_or_none()
         if row is None:
@@ -311,12 +312,12 @@ def mark_deferred(
         if rcpt_tos is not None:
             values["rcpt_tos"] = list(rcpt_tos)
         if now - row.created_at >= give_up_after:
-            values["state"] = "dead"
-            result = Deferral("dead", attempts, None)
+            values["state"] = states.DEAD
+            result = Deferral(states.DEAD, attempts, None)
         else:
             wait = max(schedule[min(attempts - 1, len(schedule) - 1)], MIN_RETRY_WAIT)
             values["next_try_at"] = now + wait
-            result = Deferral("pending", attempts, now + wait)
+            result = Deferral(states.PENDING, attempts, now + wait)
         conn.execute(outgoing.update().where(outgoing.c.id == id).values(**values))
     return result
 
@@ -336,7 +337,7 @@ def mark_dead(
     other marks; the table has no column for the time of death.
     """
     values: dict[str, Any] = {
-        "state": "dead",
+        "state": states.DEAD,
         "last_error": error,
         "attempts": outgoing.c.attempts + 1,
     }
@@ -344,7 +345,7 @@ def mark_dead(
         values["rcpt_tos"] = list(rcpt_tos)
     update = (
         outgoing.update()
-        .where(outgoing.c.id == id, outgoing.c.state == "pending")
+        .where(outgoing.c.id == id, outgoing.c.state == states.PENDING)
         .values(**values)
     )
     with begin_write(engine) as conn:
@@ -371,32 +372,32 @@ def retry(
         if all_dead:
             ids = list(
                 conn.execute(
-                    sa.select(outgoing.c.id).where(outgoing.c.state == "dead")
+                    sa.select(outgoing.c.id).where(outgoing.c.state == states.DEAD)
                 ).scalars()
             )
         wanted = sorted(set(ids))
         if not wanted:
             return []
         select = sa.select(outgoing.c.id, outgoing.c.state).where(outgoing.c.id.in_(wanted))
-        states = {row.id: row.state for row in conn.execute(select)}
-        unknown = [i for i in wanted if i not in states]
+        state_of = {row.id: row.state for row in conn.execute(select)}
+        unknown = [i for i in wanted if i not in state_of]
         if unknown:
             raise QueueError(f"no outgoing message with id {_ids(unknown)}")
-        sent = [i for i in wanted if states[i] == "sent"]
+        sent = [i for i in wanted if state_of[i] == states.SENT]
         if sent:
             raise QueueError(f"already sent, nothing to retry: {_ids(sent)}")
-        dead = [i for i in wanted if states[i] == "dead"]
-        pending = [i for i in wanted if states[i] == "pending"]
+        dead = [i for i in wanted if state_of[i] == states.DEAD]
+        pending = [i for i in wanted if state_of[i] == states.PENDING]
         if dead:
             conn.execute(
                 outgoing.update()
-                .where(outgoing.c.id.in_(dead), outgoing.c.state == "dead")
-                .values(state="pending", attempts=0, next_try_at=now, created_at=now)
+                .where(outgoing.c.id.in_(dead), outgoing.c.state == states.DEAD)
+                .values(state=states.PENDING, attempts=0, next_try_at=now, created_at=now)
             )
         if pending:
             conn.execute(
                 outgoing.update()
-                .where(outgoing.c.id.in_(pending), outgoing.c.state == "pending")
+                .where(outgoing.c.id.in_(pending), outgoing.c.state == states.PENDING)
                 .values(next_try_at=now)
             )
     return wanted
@@ -406,7 +407,7 @@ def next_due(engine: Engine) -> datetime | None:
     """When the earliest pending row falls due (a lease end counts too); None if none."""
     with engine.connect() as conn:
         value = conn.execute(
-            sa.select(sa.func.min(outgoing.c.next_try_at)).where(outgoing.c.state == "pending")
+            sa.select(sa.func.min(outgoing.c.next_try_at)).where(outgoing.c.state == states.PENDING)
         ).scalar_one_or_none()
     return value  # min() keeps the column type: an aware UTC datetime
 
@@ -427,22 +428,23 @@ def list_queue(engine: Engine) -> QueueView:
     Rows carry every column but ``raw``, plus ``size`` (bytes).  Sent rows are
     only counted.
     """
-    view = QueueView(counts={"pending": 0, "deferred": 0, "dead": 0, "sent": 0})
+    view = QueueView(counts=dict.fromkeys(
+        (states.PENDING, states.DEFERRED, states.DEAD, states.SENT), 0))
     select = (
         sa.select(*_LISTED, sa.func.length(outgoing.c.raw).label("size"))
-        .where(outgoing.c.state.in_(("pending", "dead")))
+        .where(outgoing.c.state.in_((states.PENDING, states.DEAD)))
         .order_by(outgoing.c.created_at, outgoing.c.id)
     )
     with engine.connect() as conn:
         for row in conn.execute(select):
-            if row.state == "dead":
+            if row.state == states.DEAD:
                 view.dead.append(row)
             elif row.attempts > 0:
                 view.deferred.append(row)
             else:
                 view.pending.append(row)
-        view.counts["sent"] = conn.execute(
-            sa.select(sa.func.count()).select_from(outgoing).where(outgoing.c.state == "sent")
+        view.counts[states.SENT] = conn.execute(
+            sa.select(sa.func.count()).select_from(outgoing).where(outgoing.c.state == states.SENT)
         ).scalar_one()
     view.counts.update(pending=len(view.pending), deferred=len(view.deferred),
                        dead=len(view.dead))

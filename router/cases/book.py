@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Engine
 
+from router import states
 from router.decide.casefacts import CaseRef, ForwardRef
 from router.decide.facts import normalise_message_id
 from router.store.engine import describe
@@ -45,10 +46,10 @@ _CASE_COLUMNS = (cases.c.id, cases.c.seller_id, cases.c.region, cases.c.contact_
                  cases.c.due_at, cases.c.team_address, cases.c.question_message_id)
 _CASES = sa.select(*_CASE_COLUMNS).where(cases.c.id.in_(_IDS))
 _OPEN_OF_CONTACT = (sa.select(*_CASE_COLUMNS)
-                    .where(cases.c.state == "open", cases.c.contact_id == sa.bindparam("c"))
+                    .where(cases.c.state == states.OPEN, cases.c.contact_id == sa.bindparam("c"))
                     .order_by(cases.c.id.desc()).limit(1))
 _OPEN_OF_FORWARD = (sa.select(*_CASE_COLUMNS)
-                    .where(cases.c.state == "open", cases.c.contact_id.is_(None),
+                    .where(cases.c.state == states.OPEN, cases.c.contact_id.is_(None),
                            cases.c.forward_id == sa.bindparam("f"))
                     .order_by(cases.c.id.desc()).limit(1))
 

@@ -16,10 +16,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from router import states
 from router.account.months import Month
 from router.store.schema import cases
 
-STATES = ("open", "overdue", "answered")
+STATES = (states.OPEN, states.OVERDUE, states.ANSWERED)
 _COLUMNS = (cases.c.id, cases.c.seller_id, cases.c.order_id, cases.c.region,
             cases.c.contact_id, cases.c.team_address, cases.c.state, cases.c.asked_at,
             cases.c.due_at, cases.c.answered_at)
@@ -60,20 +61,20 @@ def list_cases(engine: Engine, now: datetime, *, seller_id: str | None = None,
     query = sa.select(*_COLUMNS).order_by(cases.c.asked_at, cases.c.id)
     if seller_id is not None:
         query = query.where(cases.c.seller_id == seller_id)
-    if state == "answered":
-        query = query.where(cases.c.state == "answered")
-    elif state == "overdue":
-        query = query.where(cases.c.state == "open", cases.c.due_at <= now)
-    elif state == "open":
-        query = query.where(cases.c.state == "open", cases.c.due_at > now)
+    if state == states.ANSWERED:
+        query = query.where(cases.c.state == states.ANSWERED)
+    elif state == states.OVERDUE:
+        query = query.where(cases.c.state == states.OPEN, cases.c.due_at <= now)
+    elif state == states.OPEN:
+        query = query.where(cases.c.state == states.OPEN, cases.c.due_at > now)
     with engine.connect() as conn:
         return [_row(row, now) for row in conn.execute(query)]
 
 
 def _row(row: Any, now: datetime) -> CaseRow:
     state = row.state
-    if state == "open" and row.due_at <= now:
-        state = "overdue"
+    if state == states.OPEN and row.due_at <= now:
+        state = states.OVERDUE
     return CaseRow(int(row.id), row.seller_id, row.order_id, row.region,
                    None if row.contact_id is None else int(row.contact_id), row.team_address,
                    state, row.asked_at, row.due_at, row.answered_at)

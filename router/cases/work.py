@@ -34,6 +34,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from router import states
 from router.act.queue import enqueue
 from router.cases.mail import CaseMail, compose_case_mail
 from router.config.model import Config
@@ -106,7 +107,7 @@ def _open(conn: Connection, work: CaseWork, now: datetime) -> None:
         same = cases.c.contact_id == step.contact_id
     else:
         same = sa.and_(cases.c.contact_id.is_(None), cases.c.forward_id == step.forward_id)
-    found = conn.execute(sa.select(cases.c.id).where(cases.c.state == "open", same)).first()
+    found = conn.execute(sa.select(cases.c.id).where(cases.c.state == states.OPEN, same)).first()
     if found is not None:
         raise CaseChangedMeanwhile(f"message {work.received_id}: case {found[0]} was opened "
                                    "on the same contact meanwhile")
@@ -120,14 +121,14 @@ def _open(conn: Connection, work: CaseWork, now: datetime) -> None:
         id=step.case_id, seller_id=step.seller_id, region=step.region,
         contact_id=step.contact_id, forward_id=step.forward_id, order_id=step.order_id,
         team_address=step.team_address, question_message_id=step.question_message_id,
-        state="open", asked_at=now, due_at=step.due_at, reminder_message_id=reminder,
+        state=states.OPEN, asked_at=now, due_at=step.due_at, reminder_message_id=reminder,
         overdue_message_id=overdue))
 
 
 def _continue(conn: Connection, work: CaseWork) -> None:
     step = work.step
     done = conn.execute(cases.update().where(cases.c.id == step.case_id,
-                                             cases.c.state == "open").values(
+                                             cases.c.state == states.OPEN).values(
         team_address=step.team_address, question_message_id=step.question_message_id))
     if done.rowcount != 1:
         raise CaseChangedMeanwhile(f"message {work.received_id}: case {step.case_id} was "
@@ -137,8 +138,8 @@ def _continue(conn: Connection, work: CaseWork) -> None:
 def _answer(conn: Connection, work: CaseWork) -> None:
     step = work.step
     done = conn.execute(
-        cases.update().where(cases.c.id == step.case_id, cases.c.state == "open")
-        .values(state="answered", answered_at=work.arrived_at, answer_id=work.received_id)
+        cases.update().where(cases.c.id == step.case_id, cases.c.state == states.OPEN)
+        .values(state=states.ANSWERED, answered_at=work.arrived_at, answer_id=work.received_id)
         .returning(cases.c.reminder_message_id, cases.c.overdue_message_id)).all()
     if len(done) != 1:
         raise CaseChangedMeanwhile(f"message {work.received_id}: case {step.case_id} was "
@@ -148,4 +149,4 @@ def _answer(conn: Connection, work: CaseWork) -> None:
         # Still waiting for its time (or being sent right now: then it goes
         # out, and its delivery finds the row gone).
         conn.execute(outgoing.delete().where(outgoing.c.message_id.in_(due_mail),
-                                             outgoing.c.state == "pending"))
+                                             outgoing.c.state == states.PENDING))

@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from router import states
 from router.cli.common import EXIT_OK, EXIT_USAGE, CommandError, add_command, load, open_store
 from router.terminal import clean, json_text
 
@@ -63,7 +64,7 @@ def listed(engine: sa.Engine, state: str) -> list[dict[str, Any]]:
             "id": r.id, "message_id": r.message_id, "arrived_at": r.arrived_at.isoformat(),
             "mail_from": r.mail_from, "subject": subject_of(r.raw), "seller_id": r.seller_id,
             "region": r.region, "category": r.category, "action": r.action, "rule": r.rule,
-            "reason": r.reason if state == "held" else r.last_error, "attempts": r.attempts,
+            "reason": r.reason if state == states.HELD else r.last_error, "attempts": r.attempts,
         } for r in conn.execute(query)]
 
 
@@ -85,13 +86,13 @@ def print_listing(rows: list[dict[str, Any]], fmt: str, empty: str) -> None:
 
 def run_held(args: argparse.Namespace) -> int:
     engine = open_store(load(args))
-    print_listing(listed(engine, "held"), args.format, "no held messages")
+    print_listing(listed(engine, states.HELD), args.format, "no held messages")
     return EXIT_OK
 
 
 def run_failed(args: argparse.Namespace) -> int:
     engine = open_store(load(args))
-    print_listing(listed(engine, "failed"), args.format, "no failed messages")
+    print_listing(listed(engine, states.FAILED), args.format, "no failed messages")
     return EXIT_OK
 
 
@@ -101,7 +102,7 @@ def run_failed_retry(args: argparse.Namespace) -> int:
     if bool(args.ids) == bool(args.all):
         raise CommandError("give message ids or --all", EXIT_USAGE)
     engine = open_store(load(args))
-    done = requeue(engine, None if args.all else list(args.ids), ("failed",))
+    done = requeue(engine, None if args.all else list(args.ids), (states.FAILED,))
     missing = sorted(set(args.ids) - set(done))
     if done:
         print(f"requeued {len(done)}: {' '.join(map(str, done))}")

@@ -51,6 +51,7 @@ from typing import IO, TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from router import states
 from router.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
@@ -102,11 +103,12 @@ class IngestSummary:
     def lines(self) -> list[str]:
         out = [f"read {self.read}, stored {self.stored}, skipped {self.skipped} "
                f"(already handled), unreadable {self.unreadable}"]
-        # "received": not decided yet (another process holds it, e.g. serve).
-        states = {"done": 0, "held": 0, "failed": 0, **self.states}
+        # Waiting: not decided yet (another process holds it, e.g. serve).
+        always = (states.DONE, states.HELD, states.FAILED)
+        counts = {**dict.fromkeys(always, 0), **self.states}
         out.append("pipeline: " + ", ".join(
-            f"{'waiting' if k == 'received' else k} {v}" for k, v in states.items()
-            if v or k in ("done", "held", "failed")))
+            f"{'waiting' if k == states.WAITING else k} {v}" for k, v in counts.items()
+            if v or k in always))
         if self.delivery is None:
             out.append("delivery: not run (--no-deliver), the queue is left to serve")
         else:

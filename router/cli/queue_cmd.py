@@ -15,6 +15,7 @@ import argparse
 from datetime import datetime
 from typing import Any
 
+from router import states
 from router.cli.common import EXIT_OK, EXIT_USAGE, CommandError, add_command, load, open_store
 from router.terminal import clean, json_text
 
@@ -42,7 +43,8 @@ def run_list(args: argparse.Namespace) -> int:
         view = list_queue(engine)
     finally:
         engine.dispose()
-    sections = {"pending": view.pending, "deferred": view.deferred, "dead": view.dead}
+    sections = {states.PENDING: view.pending, states.DEFERRED: view.deferred,
+                states.DEAD: view.dead}
     if args.format == "json":
         listed = [_as_json(row, state) for state, rows in sections.items() for row in rows]
         print(json_text({"counts": view.counts, "rows": listed}))
@@ -107,7 +109,7 @@ def _as_json(row: Any, state: str) -> dict[str, Any]:
         "rcpt_tos": list(row.rcpt_tos),
         "size": row.size,
         "attempts": row.attempts,
-        "next_try_at": _time(row.next_try_at) if state != "dead" else None,
+        "next_try_at": _time(row.next_try_at) if state != states.DEAD else None,
         "last_error": row.last_error,
         "created_at": _time(row.created_at),
         "received_id": row.received_id,
@@ -116,18 +118,18 @@ def _as_json(row: Any, state: str) -> dict[str, Any]:
 
 def _print_table(state: str, rows: list[Any]) -> None:
     headers = ["ID", "KIND", "TO", "ATTEMPTS"]
-    if state != "dead":
+    if state != states.DEAD:
         headers.append("NEXT TRY (UTC)")
     headers += ["QUEUED (UTC)", "MESSAGE-ID"]
-    if state != "pending":
+    if state != states.PENDING:
         headers.append("LAST ERROR")
     table = [headers]
     for row in rows:
         line = [str(row.id), row.kind, ", ".join(row.rcpt_tos), str(row.attempts)]
-        if state != "dead":
+        if state != states.DEAD:
             line.append(_shown(row.next_try_at))
         line += [_shown(row.created_at), row.message_id]
-        if state != "pending":
+        if state != states.PENDING:
             line.append(" ".join((row.last_error or "").split()))
         table.append([clean(cell) for cell in line])
     widths = [max(len(line[i]) for line in table) for i in range(len(headers))]

@@ -18,11 +18,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from router import states
 from router.cli.common import EXIT_OK, EXIT_USAGE, CommandError, add_command, load, open_store
 from router.terminal import clean
 
-_STATES = {"received": "waiting to be decided", "done": "done", "held": "held",
-           "failed": "failed", "decided": "decided"}
+#: The states `show` names in other words; the others as they are.
+_SHOWN = {states.WAITING: "waiting to be decided"}
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -58,14 +59,14 @@ def run(args: argparse.Namespace) -> int:
 def describe(row: Any, decision: Any, mails: Sequence[Any]) -> list[str]:
     """The lines `show` prints, each already cleaned."""
     sender = "<>" if row.mail_from == "" else (row.mail_from or "unknown")
-    state = _STATES.get(row.state, row.state)
+    state = _SHOWN.get(row.state, row.state)
     lines = [f"message {row.id}: {state}",
              f"  arrived:    {row.arrived_at.isoformat()} by {row.channel}"
              + (f" ({clean(row.channel_ref)})" if row.channel_ref else ""),
              f"  mail from:  {clean(sender)}",
              f"  rcpt to:    {clean(', '.join(row.rcpt_tos or ())) or '-'}",
              f"  size:       {row.size} bytes, sha256 {row.sha256}"]
-    if row.state == "failed" or row.last_error:
+    if row.state == states.FAILED or row.last_error:
         lines.append(f"  attempts:   {row.attempts}, last error: {clean(row.last_error or '-')}")
     lines += ["", "headers:"]
     lines += [f"  {line}" for line in _headers(row.raw)]
@@ -87,9 +88,9 @@ def describe(row: Any, decision: Any, mails: Sequence[Any]) -> list[str]:
     if not mails:
         lines.append("  none")
     for mail in mails:
-        shown = "deferred" if mail.state == "pending" and mail.attempts else mail.state
+        shown = states.DEFERRED if mail.state == states.PENDING and mail.attempts else mail.state
         when = f" at {mail.sent_at.isoformat()}" if mail.sent_at else ""
-        error = f" ({clean(mail.last_error)})" if mail.last_error and shown != "sent" else ""
+        error = f" ({clean(mail.last_error)})" if mail.last_error and shown != states.SENT else ""
         lines.append(f"  #{mail.id} {mail.kind} to {clean(', '.join(mail.rcpt_tos))}: "
                      f"{shown}{when}{error}")
     return lines

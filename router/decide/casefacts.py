@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from router import states
 from router.decide.facts import normalise_message_id
 
 
@@ -37,7 +38,7 @@ class CaseRef:
     contact_id: int | None
     forward_id: int
     order_id: str | None
-    state: str  # "open" or "answered"
+    state: str  # states.OPEN or states.ANSWERED
     asked_at: datetime
     due_at: datetime
     team_address: str
@@ -90,7 +91,7 @@ class MemoryCaseBook:
         for case in self.case_refs:
             same = (case.contact_id == contact_id if contact_id is not None
                     else case.contact_id is None and case.forward_id == forward_id)
-            if same and case.state == "open":
+            if same and case.state == states.OPEN:
                 return case
         return None
 

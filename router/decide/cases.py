@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from router import states
 from router.categories import CASE_MESSAGE, CASE_REPLY
 from router.config.model import Config
 from router.decide.casefacts import CaseRef
@@ -129,7 +130,7 @@ def check_case_message(ctx: Context) -> Result:
         if ctx.config.seller(case.seller_id) is None:
             notes.append(f"case {case.case_id}: seller {case.seller_id} is not configured")
             continue
-        if case.state == "open":
+        if case.state == states.OPEN:
             return _continue(ctx, case, sender, f"case {case.case_id}")
         current = ctx.cases.open_case(case.contact_id, case.forward_id)
         if current is not None:
@@ -197,7 +198,7 @@ def check_case_reply(ctx: Context) -> Result:
         if case.seller_id != seller.id:
             notes.append(f"case {case.case_id} is another seller's")
             continue
-        if case.state != "open":
+        if case.state != states.OPEN:
             notes.append(f"case {case.case_id} was answered already")
             continue
         late = ctx.now > case.due_at

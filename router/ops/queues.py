@@ -15,11 +15,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from router import states
 from router.store import outgoing, received
 
 #: `received.state` as the contract's `csba_router_messages{state}` names it.
-MESSAGE_STATES = {"received": "waiting", "held": "held", "failed": "failed"}
-OUTGOING_STATES = ("pending", "deferred", "dead")
+MESSAGE_STATES = {states.WAITING: "waiting", states.HELD: "held", states.FAILED: "failed"}
+#: `csba_router_outgoing{state}`: the states' names, `deferred` for a pending mail tried before.
+OUTGOING_STATES = (states.PENDING, states.DEFERRED, states.DEAD)
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ _MESSAGES = (
 _OUTGOING = (
     sa.select(outgoing.c.state, outgoing.c.attempts > 0, sa.func.count(),
               sa.func.min(outgoing.c.created_at))
-    .where(outgoing.c.state.in_(("pending", "dead")))
+    .where(outgoing.c.state.in_((states.PENDING, states.DEAD)))
     .group_by(outgoing.c.state, outgoing.c.attempts > 0))
 
 
@@ -50,13 +52,13 @@ def read_snapshot(engine: Engine, now: datetime) -> QueueSnapshot:
     with engine.connect() as conn:
         for state, count, oldest in conn.execute(_MESSAGES):
             messages[MESSAGE_STATES[state]] = int(count)
-            if state == "received":
+            if state == states.WAITING:
                 oldest_waiting = oldest  # min() keeps the column type: aware UTC
         for state, tried, count, oldest in conn.execute(_OUTGOING):
-            if state == "dead":
-                mail["dead"] += int(count)
+            if state == states.DEAD:
+                mail[states.DEAD] += int(count)
                 continue
-            mail["deferred" if tried else "pending"] += int(count)
+            mail[states.DEFERRED if tried else states.PENDING] += int(count)
             if oldest is not None and (oldest_outgoing is None or oldest < oldest_outgoing):
                 oldest_outgoing = oldest
     return QueueSnapshot(messages, mail, _age(now, oldest_waiting), _age(now, oldest_outgoing))

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from router import states
 from router.store import begin_write, received
 
 MAX_ATTEMPTS = 3
@@ -25,7 +26,7 @@ class LeaseLost(Exception):
 
 def _claimable(now: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(
-        received.c.state == "received",
+        received.c.state == states.WAITING,
         sa.or_(received.c.lease_expires.is_(None), received.c.lease_expires < now),
     )
 
@@ -56,7 +57,7 @@ def claim(engine: Engine, owner: str, now: datetime, lease: timedelta,
             ids = [row.id for row in rows if row.attempts < MAX_ATTEMPTS]
             if worn:
                 conn.execute(received.update().where(received.c.id.in_(worn)).values(
-                    state="failed", lease_owner=None, lease_expires=None,
+                    state=states.FAILED, lease_owner=None, lease_expires=None,
                     last_error=sa.func.coalesce(received.c.last_error,
                                                 "processing was interrupted 3 times")))
             if ids or not worn:
@@ -101,22 +102,22 @@ def record_failure(engine: Engine, received_id: int, owner: str, error: str) -> 
             received.c.id == received_id)).one_or_none()
         if row is None or row.lease_owner != owner:
             return "lost"  # another worker took it over; its outcome counts
-        state = "failed" if row.attempts >= MAX_ATTEMPTS else "received"
+        state = states.FAILED if row.attempts >= MAX_ATTEMPTS else states.WAITING
         conn.execute(received.update().where(received.c.id == received_id).values(
             state=state, lease_owner=None, lease_expires=None, last_error=error[:2000]))
     return state
 
 
-def requeue(engine: Engine, ids: list[int] | None, states: tuple[str, ...]) -> list[int]:
+def requeue(engine: Engine, ids: list[int] | None, from_states: tuple[str, ...]) -> list[int]:
     """Put failed (or held) messages back to be processed from scratch."""
     with begin_write(engine) as conn:
-        query = sa.select(received.c.id).where(received.c.state.in_(states))
+        query = sa.select(received.c.id).where(received.c.state.in_(from_states))
         if ids is not None:
             query = query.where(received.c.id.in_(ids))
         found = [row[0] for row in conn.execute(query)]
         if found:
             conn.execute(received.update().where(received.c.id.in_(found)).values(
-                state="received", attempts=0, lease_owner=None, lease_expires=None))
+                state=states.WAITING, attempts=0, lease_owner=None, lease_expires=None))
     return found
 
 
@@ -129,8 +130,8 @@ def claim_held(engine: Engine, received_id: int, owner: str, now: datetime,
     """
     with begin_write(engine) as conn:
         done = conn.execute(received.update().where(
-            received.c.id == received_id, received.c.state == "held").values(
-            state="received", lease_owner=owner, lease_expires=now + lease, attempts=1))
+            received.c.id == received_id, received.c.state == states.HELD).values(
+            state=states.WAITING, lease_owner=owner, lease_expires=now + lease, attempts=1))
         return done.rowcount == 1
 
 
@@ -143,9 +144,9 @@ def return_held(engine: Engine, received_id: int, owner: str) -> bool:
     """
     with begin_write(engine) as conn:
         done = conn.execute(received.update().where(
-            received.c.id == received_id, received.c.state == "received",
+            received.c.id == received_id, received.c.state == states.WAITING,
             received.c.lease_owner == owner).values(
-            state="held", lease_owner=None, lease_expires=None))
+            state=states.HELD, lease_owner=None, lease_expires=None))
         return done.rowcount == 1
 
 
@@ -160,10 +161,10 @@ def abandon(engine: Engine, owner: str, stuck_id: int, error: str) -> list[int]:
     with begin_write(engine) as conn:
         conn.execute(received.update().where(
             received.c.id == stuck_id, received.c.lease_owner == owner,
-            received.c.state == "received").values(
-            state="failed", lease_owner=None, lease_expires=None, last_error=error[:2000]))
+            received.c.state == states.WAITING).values(
+            state=states.FAILED, lease_owner=None, lease_expires=None, last_error=error[:2000]))
         mates = [row.id for row in conn.execute(sa.select(received.c.id).where(
-            received.c.lease_owner == owner, received.c.state == "received"))]
+            received.c.lease_owner == owner, received.c.state == states.WAITING))]
         if mates:
             conn.execute(received.update().where(received.c.id.in_(mates)).values(
                 lease_owner=None, lease_expires=None,

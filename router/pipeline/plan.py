@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from router import states
 from router.categories import (
     AUTO_GENERATED,
     BOUNCE,
@@ -54,7 +55,7 @@ class Plan:
     """The decision as it will be recorded, and what to write with it."""
 
     decision: Decision
-    state: str  # "done" or "held"
+    state: str  # states.DONE or states.HELD
     send: str | None = None  # "forward", "notice", "redirect", "relay"
     new_contact: bool = False
     join_contact: int | None = None
@@ -73,19 +74,19 @@ def make_plan(config: Config, decision: Decision, facts: Facts) -> Plan:
     if facts.duplicate_of is not None:
         return Plan(_guarded(decision, DROP, "duplicate",
                              f"the same Message-ID from the same sender was already handled "
-                             f"as message {facts.duplicate_of}"), "done")
+                             f"as message {facts.duplicate_of}"), states.DONE)
     if _logs_contact(decision) and decision.seller_id is None:
-        return Plan(_guarded(decision, HOLD, "no-seller", NO_SELLER), "held")
+        return Plan(_guarded(decision, HOLD, "no-seller", NO_SELLER), states.HELD)
     action = decision.action
     if decision.category == UNAUTHENTICATED and action not in UNAUTHENTICATED_ACTIONS:
         # The config check refuses such an action; a forger must never
         # reach the team, the seller's mailbox or the seller's bill.
         return Plan(_guarded(decision, HOLD, "unauthenticated",
-                             "mail that does not prove its sender is never acted on"), "held")
+                             "mail that does not prove its sender is never acted on"), states.HELD)
     if action == HOLD:
-        return Plan(decision, "held")
+        return Plan(decision, states.HELD)
     if action == DROP:
-        return Plan(decision, "done", new_contact=_logs_contact(decision))
+        return Plan(decision, states.DONE, new_contact=_logs_contact(decision))
     if action == BOUNCE:
         return _plan_notice(config, decision, facts)
     if action == REDIRECT:
@@ -93,24 +94,24 @@ def make_plan(config: Config, decision: Decision, facts: Facts) -> Plan:
         if region is None or region.bsm_address is None:
             return Plan(_guarded(decision, HOLD, "no-bsm-address",
                                  f"region {decision.region} has no bsm_address to redirect to"),
-                        "held")
-        return Plan(decision, "done", send="redirect", new_contact=_logs_contact(decision))
+                        states.HELD)
+        return Plan(decision, states.DONE, send="redirect", new_contact=_logs_contact(decision))
     if action == FORWARD:
         if decision.region not in config.regions:
             return Plan(_guarded(decision, HOLD, "no-region",
                                  "no region is known, so there is no team to forward to"),
-                        "held")
+                        states.HELD)
         join = decision.contact_id if decision.category == FOLLOW_UP else None
-        return Plan(decision, "done", send="forward", new_contact=_logs_contact(decision),
+        return Plan(decision, states.DONE, send="forward", new_contact=_logs_contact(decision),
                     join_contact=join)
     if action == RELAY:
         # A case's mail passed on: no contact, no follow-up (CPU unchanged).
         if decision.case is None:
-            return Plan(_guarded(decision, HOLD, "no-case", NO_CASE), "held")
+            return Plan(_guarded(decision, HOLD, "no-case", NO_CASE), states.HELD)
         problem = _relay_problem(config, decision)
         if problem is not None:
-            return Plan(_guarded(decision, HOLD, "no-relay-address", problem), "held")
-        return Plan(decision, "done", send="relay")
+            return Plan(_guarded(decision, HOLD, "no-relay-address", problem), states.HELD)
+        return Plan(decision, states.DONE, send="relay")
     raise ValueError(f"unknown action {action!r}")  # the config check makes this unreachable
 
 
@@ -180,14 +181,14 @@ def _plan_notice(config: Config, decision: Decision, facts: Facts) -> Plan:
         fallback = _NO_NOTICE_FALLBACK.get(decision.category, HOLD)
         return Plan(_guarded(decision, fallback, "no-backscatter",
                              "notices are never sent to automatic mail or unknown senders"),
-                    "held" if fallback == HOLD else "done")
+                    states.HELD if fallback == HOLD else states.DONE)
     limit = config.auto_reply.max_notices_per_sender_per_day
     if facts.notices_today >= limit:
         return Plan(_guarded(decision, HOLD, "notice-limit",
                              f"{facts.seller_address} already got {facts.notices_today} notices "
-                             f"in the last 24 hours (limit {limit})"), "held")
+                             f"in the last 24 hours (limit {limit})"), states.HELD)
     if facts.noticed_same_original:
         return Plan(_guarded(decision, DROP, "notice-repeat",
                              f"{facts.seller_address} already got a notice about this message "
-                             f"in the last {NOTICE_REPEAT_DAYS} days"), "done")
-    return Plan(decision, "done", send="notice")
+                             f"in the last {NOTICE_REPEAT_DAYS} days"), states.DONE)
+    return Plan(decision, states.DONE, send="notice")

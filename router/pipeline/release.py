@@ -28,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from router import states
 from router.categories import ORDER_UNKNOWN
 from router.config import Config
 from router.decide.classify import Decision
@@ -77,14 +78,14 @@ def _release(engine: Engine, config: Config, received_id: int, templates: Any, o
         row = conn.execute(sa.select(received).where(received.c.id == received_id)).one_or_none()
         if row is None:
             return Release(received_id, UNKNOWN, detail="no such message")
-        if row.state != "held":
+        if row.state != states.HELD:
             return Release(received_id, NOT_HELD, detail=row.state)
         decision, plan = preview(conn, config, row, force_category=category)
     if category is not None:
         refusal = cannot_take(config, decision, decision.address)
         if refusal is not None:
             return Release(received_id, REFUSED, decision, refusal)
-    elif plan.state == "held":
+    elif plan.state == states.HELD:
         return Release(received_id, KEPT, plan.decision)
     if not claim_held(engine, received_id, owner, utcnow(), LEASE):
         return Release(received_id, NOT_HELD, detail="taken by another release meanwhile")
@@ -104,7 +105,7 @@ def _release(engine: Engine, config: Config, received_id: int, templates: Any, o
             back = False
         where = "it is held again, as it was" if back else "a worker decides it"
         return Release(received_id, FAILED, detail=f"{type(error).__name__}: {error}; {where}")
-    return Release(received_id, ACTED if outcome.state == "done" else HELD, outcome.decision)
+    return Release(received_id, ACTED if outcome.state == states.DONE else HELD, outcome.decision)
 
 
 def held_ids(engine: Engine, *, category: str | None = None,
@@ -113,7 +114,7 @@ def held_ids(engine: Engine, *, category: str | None = None,
     query = (sa.select(received.c.id)
              .select_from(received.outerjoin(decisions,
                                              decisions.c.received_id == received.c.id))
-             .where(received.c.state == "held").order_by(received.c.arrived_at, received.c.id))
+             .where(received.c.state == states.HELD).order_by(received.c.arrived_at, received.c.id))
     if category is not None:
         query = query.where(decisions.c.category == category)
     if seller_id is not None:
@@ -138,7 +139,7 @@ def redecide_order_unknown(engine: Engine, config: Config, seller_id: str, templ
     """
     query = (sa.select(received.c.id, decisions.c.order_ids)
              .select_from(received.join(decisions, decisions.c.received_id == received.c.id))
-             .where(received.c.state == "held", decisions.c.category == ORDER_UNKNOWN,
+             .where(received.c.state == states.HELD, decisions.c.category == ORDER_UNKNOWN,
                     decisions.c.seller_id == seller_id)
              .order_by(received.c.arrived_at, received.c.id))
     with engine.connect() as conn:

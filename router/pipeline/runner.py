@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from router import states
 from router.aio import first_of
 from router.config import Config
 from router.decide.decision import Decision
@@ -137,7 +138,7 @@ def process_safely(engine: Engine, config: Config, received_id: int, owner: str,
         except Exception:
             log.error("recording the failure failed", exc_info=True,
                       extra={"event": "process_failed", "id": received_id})
-            return "received"
+            return states.WAITING
     if on_decided is not None:
         on_decided(outcome.decision)
     return outcome.state
@@ -158,13 +159,13 @@ def process_batch_safely(engine: Engine, config: Config, ids: list[int], owner: 
     if on_decided is not None:
         for outcome in outcomes.values():
             on_decided(outcome.decision)
-    states = {received_id: outcome.state for received_id, outcome in outcomes.items()}
+    state_of = {received_id: outcome.state for received_id, outcome in outcomes.items()}
     for received_id in left:
-        if received_id not in states:
-            states[received_id] = process_safely(engine, config, received_id, owner, templates,
-                                                 deliverer=deliverer, watch=watch,
-                                                 on_decided=on_decided)
-    return states
+        if received_id not in state_of:
+            state_of[received_id] = process_safely(engine, config, received_id, owner,
+                                                   templates, deliverer=deliverer, watch=watch,
+                                                   on_decided=on_decided)
+    return state_of
 
 
 def drain(engine: Engine, config: Config, templates: Any, *, owner: str) -> dict[str, int]:

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Engine
 
+from router import states
 from router.store.engine import begin_write, describe
 from router.store.errors import StoreError
 from router.store.schema import received
@@ -84,7 +85,7 @@ def _row(arrival: Arrival) -> dict[str, Any]:
         "channel_ref": arrival.channel_ref,
         "helo": _helo(arrival.helo),
         "arrived_at": arrival.arrived_at,
-        "state": "received",
+        "state": states.WAITING,
         "attempts": 0,
     }
 

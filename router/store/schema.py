@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from router import states
 from router.store.types import UTCDateTime, utcnow
 
 # Constraint names are derived, so a migration and this module agree on them.
@@ -25,12 +26,15 @@ NAMING_CONVENTION = {
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 RECEIVED_CHANNELS = ("smtp", "imap", "ingest")
-RECEIVED_STATES = ("received", "decided", "done", "held", "failed")
+# The states are named in `router.states`.  "decided" was admitted by the
+# first schema (migration 0001) and was never written: it stays in the
+# constraint only so that this module matches every migrated database.
+RECEIVED_STATES = (states.WAITING, "decided", states.DONE, states.HELD, states.FAILED)
 # "case": a case's relays, reminders and overdue notes (router.cases).
 OUTGOING_KINDS = ("forward", "notice", "redirect", "statement", "case")
-OUTGOING_STATES = ("pending", "sent", "dead")
+OUTGOING_STATES = states.MAIL_STATES
 FULFILLMENT_CHANNELS = ("Amazon", "Merchant")
-CASE_STATES = ("open", "answered")
+CASE_STATES = states.CASE_STATES
 
 
 def _id() -> sa.Column[int]:
@@ -60,7 +64,7 @@ received = sa.Table(
     # SMTP: the client's HELO/EHLO name as given (for SPF, trust.verify).
     sa.Column("helo", sa.String, nullable=True),
     sa.Column("arrived_at", UTCDateTime, nullable=False),
-    sa.Column("state", sa.String, nullable=False, default="received"),
+    sa.Column("state", sa.String, nullable=False, default=states.WAITING),
     sa.Column("lease_owner", sa.String, nullable=True),
     sa.Column("lease_expires", UTCDateTime, nullable=True),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
@@ -152,7 +156,7 @@ outgoing = sa.Table(
     sa.Column("mail_from", sa.String, nullable=False),
     sa.Column("rcpt_tos", sa.JSON, nullable=False),
     sa.Column("raw", sa.LargeBinary, nullable=False),
-    sa.Column("state", sa.String, nullable=False, default="pending"),
+    sa.Column("state", sa.String, nullable=False, default=states.PENDING),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("next_try_at", UTCDateTime, nullable=False, default=utcnow),
     sa.Column("last_error", sa.Text, nullable=True),
