@@ -19,12 +19,10 @@ is rolled back and its messages are handed back to be processed one by
 one, each with its own error handling: one bad message never costs the
 others anything but a retry.
 
-This module only orchestrates.  The plan is pure (`plan`); what it asks
-the store is read by `router.store.handled`; the statements of the write
-live with what they write: contacts in `router.account.contacts`, the
-decisions in `router.store.decided`, the mail in `router.act.queue`, the
-end of the lease in `claims.settle`.  What deciding found (the seller's
-address, the customer's subject and sender) travels on the Decision.
+This module only orchestrates: the plan is pure (`plan`), what it asks the
+store is read by `router.store.handled`, and the statements of the write
+live with what they write (`router.account.contacts`, `router.store.decided`,
+`router.act.queue`, `claims.settle`).
 """
 
 from __future__ import annotations
@@ -54,7 +52,7 @@ from router.act.compose import (
 from router.act.queue import Queued, enqueue_composed
 from router.cases import work as case_work
 from router.cases.book import DbCaseBook
-from router.categories import BOUNCE, UNAUTHENTICATED
+from router.categories import BOUNCE
 from router.config import Config
 from router.decide.classify import Decision, classify
 from router.decide.identify import strip_tag
@@ -65,10 +63,11 @@ from router.pipeline.prepare import Read, read, read_many
 from router.pipeline.watchdog import Watch, watching
 from router.store import begin_write, received, utcnow
 from router.store.decided import record_decisions
-from router.store.handled import decided_copies, plan_facts
+from router.store.handled import decided_copies, dedup_key, plan_facts
 from router.store.orderbook import DbHistory, DbOrderBook
 
 log = logging.getLogger("router.pipeline")
+
 
 class Deliverer(Protocol):
     """Who delivers a batch's mail right after its commit (`router.act.delivery.Handoff`)."""
@@ -200,13 +199,12 @@ class _Classified:
 
 
 @dataclass(frozen=True)
-class _Planned:
-    """One message classified and planned, ready to be written."""
+class _Planned(_Classified):
+    """One message classified and planned, ready to be written.
 
-    row: Any
-    mail: ParsedMail
-    decision: Decision  # as the classifier (or the operator) said, before the plan's guards
-    dedup_key: str | None
+    `decision` is still the classifier's, before the plan's guards.
+    """
+
     plan: Plan
     store_key: str | None  # the dedup key to store (None for a duplicate)
 
@@ -244,7 +242,7 @@ def _classify(conn: Connection, config: Config, row: Any, *,
         decision = replace(decision, category=force_category,
                            action=config.action_for(force_category), rule="released",
                            reason=f"an operator released it as {force_category}")
-    return _Classified(row, mail, decision, _dedup_key(decision, mail))
+    return _Classified(row, mail, decision, dedup_key(decision, mail.message_id))
 
 
 def _plan(conn: Connection, config: Config, classified: _Classified,
@@ -264,7 +262,7 @@ def _classify_and_plan(conn: Connection, config: Config, row: Any, *,
                                          read_ahead=read_ahead))
 
 
-def _facts(conn: Connection, classified: _Classified | _Planned, *, now: datetime,
+def _facts(conn: Connection, classified: _Classified, *, now: datetime,
            copies: Mapping[str, int] | None = None) -> Facts:
     """What the plan needs from the store about this message (`plan_facts`)."""
     decision = classified.decision
@@ -280,15 +278,6 @@ def preview(conn: Connection, config: Config, row: Any, *,
     and the plan."""
     planned = _classify_and_plan(conn, config, row, force_category=force_category)
     return planned.decision, planned.plan
-
-
-def _dedup_key(decision: Decision, mail: ParsedMail) -> str | None:
-    if not mail.message_id:
-        return None  # nothing stable to recognise a copy by
-    if decision.category == UNAUTHENTICATED:
-        # A forger must not claim a Message-ID the seller's real mail will carry.
-        return None
-    return f"{decision.seller_id or '-'}|{mail.message_id.strip()}"
 
 
 def _write(engine: Engine, config: Config, planned: _Planned, owner: str,

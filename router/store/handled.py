@@ -18,9 +18,22 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from router.categories import UNAUTHENTICATED
+from router.decide.decision import Decision
 from router.decide.identify import strip_tag
 from router.pipeline.plan import NOTICE_REPEAT_DAYS, Facts
 from router.store.schema import decisions, outgoing, received
+
+
+def dedup_key(decision: Decision, message_id: str | None) -> str | None:
+    """The key a copy of this message is recognised by: `seller_id|Message-ID`."""
+    if not message_id:
+        return None  # nothing stable to recognise a copy by
+    if decision.category == UNAUTHENTICATED:
+        # A forger must not claim a Message-ID the seller's real mail will carry.
+        return None
+    return f"{decision.seller_id or '-'}|{message_id.strip()}"
+
 
 _COPY = sa.select(decisions.c.received_id).where(decisions.c.dedup_key == sa.bindparam("key"))
 _COPIES = sa.select(decisions.c.dedup_key, decisions.c.received_id).where(
