@@ -14,14 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Engine
 
 from router import states
 from router.decide.casefacts import CaseRef, ForwardRef
 from router.decide.facts import normalise_message_id
-from router.store.engine import describe
-from router.store.errors import StoreError
+from router.store.engine import read_rows
 from router.store.schema import cases, contacts, decisions, outgoing
 
 _IDS: sa.BindParameter[Any] = sa.bindparam("ids", expanding=True)
@@ -63,7 +61,7 @@ class DbCaseBook:
     def forwards(self, message_ids: list[str]) -> list[ForwardRef]:
         if not message_ids:
             return []
-        rows = _read(self.source, _FORWARDS, {"ids": _spellings(message_ids)},
+        rows = read_rows(self.source, _FORWARDS, {"ids": _spellings(message_ids)},
                      "look up forwards")
         found = []
         for message_id, received_id, seller_id, region, contact_id, order_id, order_ids in rows:
@@ -76,22 +74,22 @@ class DbCaseBook:
     def mail_cases(self, message_ids: list[str]) -> list[int]:
         if not message_ids:
             return []
-        rows = _read(self.source, _MAIL_CASES, {"ids": _spellings(message_ids)},
+        rows = read_rows(self.source, _MAIL_CASES, {"ids": _spellings(message_ids)},
                      "look up case mail")
         return list(dict.fromkeys(int(r[0]) for r in rows))
 
     def cases(self, case_ids: list[int]) -> list[CaseRef]:
         if not case_ids:
             return []
-        rows = _read(self.source, _CASES, {"ids": sorted(set(case_ids))}, "look up cases")
+        rows = read_rows(self.source, _CASES, {"ids": sorted(set(case_ids))}, "look up cases")
         by_id = {ref.case_id: ref for ref in map(case_ref, rows)}
         return [by_id[i] for i in case_ids if i in by_id]
 
     def open_case(self, contact_id: int | None, forward_id: int) -> CaseRef | None:
         if contact_id is not None:
-            rows = _read(self.source, _OPEN_OF_CONTACT, {"c": contact_id}, "look up cases")
+            rows = read_rows(self.source, _OPEN_OF_CONTACT, {"c": contact_id}, "look up cases")
         else:
-            rows = _read(self.source, _OPEN_OF_FORWARD, {"f": forward_id}, "look up cases")
+            rows = read_rows(self.source, _OPEN_OF_FORWARD, {"f": forward_id}, "look up cases")
         return case_ref(rows[0]) if rows else None
 
 
@@ -107,14 +105,3 @@ def _spellings(message_ids: list[str]) -> list[str]:
     """Each id with and without its angle brackets (stored either way)."""
     wanted = {normalise_message_id(m) for m in message_ids}
     return sorted(wanted | {m[1:-1] for m in wanted})
-
-
-def _read(source: Engine | Connection, query: sa.Select[Any], params: dict[str, Any],
-          what: str) -> list[Any]:
-    try:
-        if isinstance(source, Connection):
-            return list(source.execute(query, params).all())
-        with source.connect() as conn:
-            return list(conn.execute(query, params).all())
-    except exc.DBAPIError as e:
-        raise StoreError(f"cannot {what}: {describe(e)}") from None

@@ -27,16 +27,18 @@ from router.cli.common import (
     EXIT_FAILURE,
     EXIT_OK,
     EXIT_USAGE,
+    FORMATS,
     CommandError,
     add_command,
+    find_seller,
     load,
+    month_arg,
     open_store,
+    print_table,
 )
 
 if TYPE_CHECKING:
-    from router.config.model import Config, Seller
-
-FORMATS = ("table", "json", "csv")
+    from router.config.model import Config
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -72,29 +74,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     send.set_defaults(run=run_send)
 
 
-def month_arg(text: str) -> Any:
-    """argparse type: a Month, or a usage error naming the bad value."""
-    from router.account.months import Month
-
-    try:
-        return Month.parse(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def _count(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 120:
         raise argparse.ArgumentTypeError(f"bad number of months {text!r}: use 1 to 120")
     return int(text)
-
-
-def find_seller(config: Config, seller_id: str) -> Seller:
-    """The configured seller, or a usage error listing the known ids."""
-    seller = config.seller(seller_id)
-    if seller is None:
-        known = ", ".join(s.id for s in config.sellers) or "none configured"
-        raise CommandError(f"unknown seller '{seller_id}' (known: {known})", EXIT_USAGE)
-    return seller
 
 
 def run_bills(args: argparse.Namespace) -> int:
@@ -248,26 +231,6 @@ def print_bills_table(bills: Sequence[Any]) -> None:
                str(units), str(billable), str(contacts), f"{round_money(fee, cur)} {cur}"]
               for cur, (n, units, billable, contacts, fee) in sorted(totals.items())]
     print_table(headers, rows, footer, right={5, 6, 7, 8, 9, 10, 12, 13, 14, 15})
-
-
-def print_table(headers: list[str], rows: list[list[str]], footer: list[list[str]],
-                right: set[int]) -> None:
-    """Columns padded to their widest cell; ``right`` holds numeric columns."""
-    everything = [headers, *rows, *footer]
-    widths = [max(len(line[i]) for line in everything) for i in range(len(headers))]
-
-    def show(line: list[str]) -> None:
-        cells = [c.rjust(w) if i in right else c.ljust(w)
-                 for i, (c, w) in enumerate(zip(line, widths, strict=True))]
-        print("  ".join(cells).rstrip())
-
-    show(headers)
-    for line in rows:
-        show(line)
-    if footer:
-        print("  ".join("-" * w for w in widths))
-        for line in footer:
-            show(line)
 
 
 def _print_csv(objects: list[dict[str, Any]]) -> None:

@@ -12,8 +12,7 @@ import argparse
 import json
 from typing import Any
 
-from router.cli.billing_cmd import find_seller, print_table
-from router.cli.common import EXIT_OK, add_command, load, open_store
+from router.cli.common import EXIT_OK, add_command, print_table, read_store
 from router.terminal import clean
 
 FORMATS = ("table", "json")
@@ -35,14 +34,8 @@ def run(args: argparse.Namespace) -> int:
     from router.cases.listing import list_cases
     from router.store import utcnow
 
-    config = load(args)
-    if args.seller:
-        find_seller(config, args.seller)
-    engine = open_store(config)
-    try:
-        rows = list_cases(engine, utcnow(), seller_id=args.seller, state=args.state)
-    finally:
-        engine.dispose()
+    rows = read_store(args, lambda engine: list_cases(engine, utcnow(), seller_id=args.seller,
+                                                      state=args.state))
     if args.format == "json":
         print(json.dumps([r.to_json() for r in rows], indent=2, ensure_ascii=False))
         return EXIT_OK

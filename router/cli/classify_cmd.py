@@ -69,10 +69,10 @@ def run(args: argparse.Namespace) -> int:
     from router.decide.parse import parse_message
     from router.intake.archive import Unreadable, read_archives
     from router.store import StoreError
-    from router.verify import authenticate
+    from router.verify import authenticate, is_ip
 
     config = load(args)
-    if args.peer is not None and not _is_ip(args.peer):
+    if args.peer is not None and not is_ip(args.peer):
         raise CommandError(f"--peer: '{args.peer}' is not an IP address", EXIT_USAGE)
     orders, history, cases = _sources(config, args.no_db)
     envelope = Envelope(
@@ -127,13 +127,3 @@ def _envelope_address(value: str | None) -> str | None:
     if value is None:
         return None
     return value.strip().removeprefix("<").removesuffix(">").strip()
-
-
-def _is_ip(value: str) -> bool:
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True

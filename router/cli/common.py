@@ -6,17 +6,23 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine
 
 from router.config import Config, ConfigError, config_path, load_config
 from router.config.errors import Problem
 from router.config.loader import DEFAULT_PATH, ENV_VAR
+from router.config.model import Seller
 from router.terminal import clean
 
 if TYPE_CHECKING:
     from router.intake.archive import Unreadable
+
+T = TypeVar("T")
+
+#: Output formats of the listing commands that have a CSV form.
+FORMATS = ("table", "json", "csv")
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -53,6 +59,60 @@ def open_store(config: Config, migrate: bool = True) -> Engine:
     except StoreError as exc:
         raise CommandError(str(exc)) from None
     return engine
+
+
+def find_seller(config: Config, seller_id: str) -> Seller:
+    """The configured seller, or a usage error listing the known ids."""
+    seller = config.seller(seller_id)
+    if seller is None:
+        known = ", ".join(s.id for s in config.sellers) or "none configured"
+        raise CommandError(f"unknown seller '{seller_id}' (known: {known})", EXIT_USAGE)
+    return seller
+
+
+def read_store(args: argparse.Namespace, read: Callable[[Engine], T]) -> T:
+    """One read of the store for a listing command, after checking `--seller`.
+
+    An unknown seller is a usage error before the database is opened.
+    """
+    config = load(args)
+    if getattr(args, "seller", None):
+        find_seller(config, args.seller)
+    engine = open_store(config)
+    try:
+        return read(engine)
+    finally:
+        engine.dispose()
+
+
+def month_arg(text: str) -> Any:
+    """argparse type: a Month, or a usage error naming the bad value."""
+    from router.account.months import Month
+
+    try:
+        return Month.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def print_table(headers: list[str], rows: list[list[str]], footer: list[list[str]],
+                right: set[int]) -> None:
+    """Columns padded to their widest cell; ``right`` holds numeric columns."""
+    everything = [headers, *rows, *footer]
+    widths = [max(len(line[i]) for line in everything) for i in range(len(headers))]
+
+    def show(line: list[str]) -> None:
+        cells = [c.rjust(w) if i in right else c.ljust(w)
+                 for i, (c, w) in enumerate(zip(line, widths, strict=True))]
+        print("  ".join(cells).rstrip())
+
+    show(headers)
+    for line in rows:
+        show(line)
+    if footer:
+        print("  ".join("-" * w for w in widths))
+        for line in footer:
+            show(line)
 
 
 def add_command(sub: Any, common: argparse.ArgumentParser, name: str,

@@ -14,8 +14,7 @@ import json
 import sys
 from typing import Any
 
-from router.cli.billing_cmd import FORMATS, find_seller, month_arg, print_table
-from router.cli.common import EXIT_OK, add_command, load, open_store
+from router.cli.common import EXIT_OK, FORMATS, add_command, month_arg, print_table, read_store
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -30,14 +29,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from router.account.figures import CONTACT_FIELDS, month_contacts
 
-    config = load(args)
-    if args.seller:
-        find_seller(config, args.seller)
-    engine = open_store(config)
-    try:
-        rows = month_contacts(engine, args.month, args.seller)
-    finally:
-        engine.dispose()
+    rows = read_store(args, lambda engine: month_contacts(engine, args.month, args.seller))
     if args.format == "json":
         print(json.dumps([r.to_json() for r in rows], indent=2, ensure_ascii=False))
     elif args.format == "csv":

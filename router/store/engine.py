@@ -218,6 +218,21 @@ def _nothing() -> Iterator[None]:
     yield
 
 
+def read_rows(source: Engine | Connection, query: sa.Select[Any], params: dict[str, Any],
+              what: str) -> list[Any]:
+    """The rows of one read, inside `source`'s transaction when it is a connection.
+
+    A database error becomes a `StoreError` saying what could not be read.
+    """
+    try:
+        if isinstance(source, Connection):
+            return list(source.execute(query, params).all())
+        with source.connect() as conn:
+            return list(conn.execute(query, params).all())
+    except exc.DBAPIError as e:
+        raise StoreError(f"cannot {what}: {describe(e)}") from None
+
+
 def describe(error: exc.DBAPIError) -> str:
     """The driver's message for a person: its first line, without SQL.
 

@@ -13,15 +13,12 @@ turned into `StoreError` with the driver's first line, like the rest of
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Engine
 
 from router.decide.facts import OrderFacts, normalise_message_id, summarise_lines
-from router.store.engine import describe
-from router.store.errors import StoreError
+from router.store.engine import read_rows
 from router.store.schema import contacts, decisions, orders, outgoing
 
 # The statements, built once: building one costs more than running it
@@ -67,9 +64,9 @@ class DbOrderBook:
         if not ids:
             return {}
         if len(ids) == 1:
-            rows = _read(self.engine, _ORDER, {"id": ids[0]}, "look up orders")
+            rows = read_rows(self.engine, _ORDER, {"id": ids[0]}, "look up orders")
         else:
-            rows = _read(self.engine, _ORDERS, {"ids": ids}, "look up orders")
+            rows = read_rows(self.engine, _ORDERS, {"ids": ids}, "look up orders")
         return summarise_lines(
             (r[0], r[1], r[2], r[3], r[4], r[5], int(r[6])) for r in rows)
 
@@ -91,26 +88,15 @@ class DbHistory:
         # Stored with or without angle brackets: look for both spellings.
         wanted = {normalise_message_id(m) for m in message_ids}
         wanted |= {m[1:-1] for m in wanted}
-        rows = _read(self.engine, _FORWARDS, {"ids": sorted(wanted)}, "look up forwards")
+        rows = read_rows(self.engine, _FORWARDS, {"ids": sorted(wanted)}, "look up forwards")
         return int(rows[0][0]) if rows else None
 
     def contact_owner(self, contact_id: int) -> str | None:
-        rows = _read(self.engine, _CONTACT_OWNER, {"id": contact_id}, "look up a contact")
+        rows = read_rows(self.engine, _CONTACT_OWNER, {"id": contact_id}, "look up a contact")
         return str(rows[0][0]) if rows else None
 
     def recent_contact(self, seller_id: str, order_id: str, since: datetime) -> int | None:
-        rows = _read(self.engine, _RECENT_CONTACT,
+        rows = read_rows(self.engine, _RECENT_CONTACT,
                      {"seller_id": seller_id, "order_id": order_id, "since": since},
                      "look up recent contacts")
         return int(rows[0][0]) if rows else None
-
-
-def _read(source: Engine | Connection, query: sa.Select[Any], params: dict[str, Any],
-          what: str) -> list[Any]:
-    try:
-        if isinstance(source, Connection):
-            return list(source.execute(query, params).all())
-        with source.connect() as conn:
-            return list(conn.execute(query, params).all())
-    except exc.DBAPIError as e:
-        raise StoreError(f"cannot {what}: {describe(e)}") from None

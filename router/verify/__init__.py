@@ -55,7 +55,7 @@ def verify(config: Config, raw: bytes, mail: ParsedMail, envelope: Envelope, *,
     mail_from = envelope.mail_from or ""
     if not mail_from:
         notes.append("SPF not checked: no envelope sender")
-    elif peer is None or not _is_ip(peer):
+    elif peer is None or not is_ip(peer):
         notes.append("SPF not checked: the mail did not come by SMTP to this router")
     else:
         results.append(check_spf(resolver, budget, ip=peer, mail_from=mail_from, helo=helo))
@@ -76,7 +76,8 @@ def verify(config: Config, raw: bytes, mail: ParsedMail, envelope: Envelope, *,
     return Verified(tuple(results), arc, tuple(notes))
 
 
-def _is_ip(value: str) -> bool:
+def is_ip(value: str) -> bool:
+    """An IPv4 or IPv6 address (SPF is checked only for a known client address)."""
     try:
         ipaddress.ip_address(value)
     except ValueError:
