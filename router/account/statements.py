@@ -1,5 +1,9 @@
 """Monthly statements: one mail per seller and month, queued exactly once.
 
+Size: the whole monthly send (which month, composing, recording once, the
+run over all sellers) is one module so that the exactly-once argument below
+can be checked against the code in one place.
+
 Which month.  A statement bills a calendar month (UTC) that has ended:
 ``last_ended_month(T)`` is the month before the UTC month of the instant
 T.  The scheduled run on 2026-11-01 at 06:00 Europe/Berlin (05:00 UTC)

@@ -1,26 +1,12 @@
 """The delivery loop: take due rows from the queue, hand them on, record the outcome.
 
-Outcome per row, from the transport's per-recipient answers:
-
-- every recipient delivered: `sent`;
-- some recipient failed temporarily: `deferred` per `retry_schedule`, or
-  `dead` once the row is `give_up_after` old;
-- the only failures are permanent: `dead`.
-
-Recipients already delivered are taken off the row (``rcpt_tos`` is
-rewritten) so that a retry never sends them a second copy.  The recipients
-that failed permanently stay on the row while others are still being
-retried: they are tried again with them, and when nothing temporary is left
-the row goes dead carrying exactly the recipients that never got the
-message.  So no undelivered recipient ever leaves the dead list's view, at
-the cost of a repeated RCPT to an address that was refused once (rare: a
-row has one recipient in the normal case).
+What a transport's per-recipient answers mean for a row (sent, deferred,
+dead), and how that is written and logged, is `delivery_outcomes`.
 
 Blocking database calls run in worker threads; the event loop only waits on
-the network.  One JSON log event per outcome: `sent`, `deferred`, `dead`.
-A claimed batch is delivered, then its outcomes are recorded in one
-commit: a Maildir batch of up to 64 rows costs one commit, not one each;
-over SMTP a batch is one row, recorded as soon as the relay answered.
+the network.  A claimed batch is delivered, then its outcomes are recorded
+in one commit: a Maildir batch of up to 64 rows costs one commit, not one
+each; over SMTP a batch is one row, recorded as soon as the relay answered.
 With a Maildir, the pipeline workers deliver the mail they queue
 themselves (`Handoff`); the loop then only meets what they left.
 """
@@ -40,17 +26,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
-from router import states
-from router.act.queue import (
-    Queued,
-    claim_due,
-    mark_dead,
-    mark_deferred,
-    mark_sent,
-    mark_sent_many,
-    next_due,
-    renew,
-)
+from router.act.delivery_outcomes import Attempt, OnAttempt, record_many
+from router.act.queue import Queued, claim_due, next_due, renew
 from router.act.transports import DeliveryResult, MaildirTransport, Transport, transport_for
 from router.act.transports.base import Parcel, unique
 from router.aio import first_of
@@ -58,12 +35,8 @@ from router.config import Config
 from router.store import utcnow
 
 if TYPE_CHECKING:
-    from typing import TypeAlias
-
+    from router.act.delivery_outcomes import DeliveryRow
     from router.act.queue import QueueRow
-
-    #: A row being delivered: claimed by the loop, or handed over by a worker.
-    DeliveryRow: TypeAlias = QueueRow | Queued
 
 log = logging.getLogger("router.delivery")
 
@@ -102,19 +75,6 @@ ERROR_BACKOFF_SECONDS = 30.0
 
 ConfigSource = Config | Callable[[], Config]
 
-
-@dataclass(frozen=True)
-class Attempted:
-    """What one delivery attempt came to, for an observer (the daemon's metrics)."""
-
-    kind: str  # the outgoing row's kind: forward, notice, redirect, statement...
-    outcome: str  # sent, deferred, dead, or gone (someone else recorded it)
-    failure: str | None  # temporary or permanent; None when nothing failed
-    waited: float | None  # seconds from queueing to delivery, for a sent one
-
-
-#: Told each attempt's outcome once it is recorded.
-OnAttempt = Callable[[Attempted], None]
 
 
 @dataclass
@@ -239,7 +199,7 @@ async def _deliver_rows(engine: Engine, config: Config, clock: Callable[[], date
         results = list(await asyncio.gather(
             *(_deliver_one(transport, row, parcel) for row, parcel in zip(rows, parcels,
                                                                           strict=True))))
-    return await asyncio.to_thread(_record_many, engine, config,
+    return await asyncio.to_thread(record_many, engine, config,
                                    _attempts(rows, parcels, results), clock(), on_attempt)
 
 
@@ -292,7 +252,7 @@ def _deliver_local(engine: Engine, config: Config, clock: Callable[[], datetime]
         log.error("transport failed", exc_info=True, extra={
             "event": "transport_error", "outgoing_ids": [r.id for r in rows]})
         results = [_internal_error(p.rcpt_tos, exc) for p in parcels]
-    return _record_many(engine, config, _attempts(rows, parcels, results), clock(), on_attempt)
+    return record_many(engine, config, _attempts(rows, parcels, results), clock(), on_attempt)
 
 
 def _parcels(rows: Sequence[DeliveryRow]) -> list[Parcel]:
@@ -301,7 +261,7 @@ def _parcels(rows: Sequence[DeliveryRow]) -> list[Parcel]:
 
 
 def _attempts(rows: Sequence[DeliveryRow], parcels: list[Parcel],
-              results: Sequence[DeliveryResult]) -> list[_Attempt]:
+              results: Sequence[DeliveryResult]) -> list[Attempt]:
     return [(row, list(parcel.rcpt_tos), result)
             for row, parcel, result in zip(rows, parcels, results, strict=True)]
 
@@ -371,84 +331,6 @@ def _internal_error(recipients: Sequence[str], exc: Exception) -> DeliveryResult
     return DeliveryResult.all(recipients, "temporary",
                               f"internal error: {type(exc).__name__}: {exc}")
 
-
-_Attempt = tuple["DeliveryRow", list[str], DeliveryResult]
-
-
-def _record_many(engine: Engine, config: Config, attempts: list[_Attempt],
-                 now: datetime, on_attempt: OnAttempt | None = None) -> list[str]:
-    """Record several attempts: the fully delivered ones in one transaction."""
-    complete = [row.id for row, recipients, result in attempts
-                if set(recipients) <= set(result.delivered)]
-    marked = mark_sent_many(engine, complete, now) if len(complete) > 1 else None
-    outcomes = []
-    for row, recipients, result in attempts:
-        if marked is not None and row.id in complete:
-            log.info("sent", extra={"event": "sent", "outgoing_id": row.id,
-                                    "message_id": row.message_id, "kind": row.kind,
-                                    "recipients": recipients, "attempts": row.attempts + 1})
-            outcome = "sent" if row.id in marked else "gone"
-        else:
-            outcome = _record(engine, config, row, recipients, result, now)
-        outcomes.append(outcome)
-        if on_attempt is not None:
-            on_attempt(_attempted(row, recipients, result, outcome, now))
-    return outcomes
-
-
-def _attempted(row: DeliveryRow, recipients: list[str], result: DeliveryResult,
-               outcome: str, now: datetime) -> Attempted:
-    """The observer's view of one recorded attempt."""
-    left = set(recipients) - set(result.delivered)
-    failure = None
-    if left:
-        temporary = any(r not in result.outcomes or result.outcomes[r].status == "temporary"
-                        for r in left)
-        failure = "temporary" if temporary else "permanent"
-    created = getattr(row, "created_at", None)
-    waited = (now - created).total_seconds() if outcome == "sent" and created else None
-    return Attempted(row.kind, outcome, failure, waited)
-
-
-def _record(engine: Engine, config: Config, row: DeliveryRow, recipients: list[str],
-            result: DeliveryResult, now: datetime) -> str:
-    """Write the outcome of one attempt and log it; "sent", "deferred", "dead" or "gone"."""
-    ok = set(result.delivered)
-    delivered = [r for r in recipients if r in ok]
-    left = [r for r in recipients if r not in delivered]
-    # A recipient the transport said nothing about is retried, never dropped.
-    temporary = [r for r in left
-                 if r not in result.outcomes or result.outcomes[r].status == "temporary"]
-    facts = {"outgoing_id": row.id, "message_id": row.message_id, "kind": row.kind}
-    if delivered:
-        log.info("sent", extra={"event": "sent", **facts, "recipients": delivered,
-                                "attempts": row.attempts + 1})
-    if not left:
-        return "sent" if mark_sent(engine, row.id, now) else "gone"
-    error = result.errors() or "not delivered"
-    narrowed = left if delivered else None
-    outbound = config.outbound
-    if temporary:
-        deferral = mark_deferred(engine, row.id, error, now, outbound.retry_schedule,
-                                 outbound.give_up_after, rcpt_tos=narrowed)
-        if deferral is None:
-            return "gone"
-        if deferral.state == states.DEAD:
-            log.error("dead", extra={"event": "dead", **facts, "recipients": left,
-                                     "attempts": deferral.attempts, "error": error,
-                                     "reason": "give_up_after"})
-            return "dead"
-        assert deferral.next_try_at is not None
-        log.warning("deferred", extra={"event": "deferred", **facts, "recipients": left,
-                                       "attempts": deferral.attempts, "error": error,
-                                       "next_try_at": deferral.next_try_at.isoformat()})
-        return "deferred"
-    if not mark_dead(engine, row.id, error, now, rcpt_tos=narrowed):
-        return "gone"
-    log.error("dead", extra={"event": "dead", **facts, "recipients": left,
-                             "attempts": row.attempts + 1, "error": error,
-                             "reason": "permanent"})
-    return "dead"
 
 
 def _current(config: ConfigSource) -> Config:

@@ -1,5 +1,9 @@
 """The outgoing queue: rows of `outgoing`, from enqueue to sent or dead.
 
+Size: every function is one transition of the life drawn below, on the same
+table under the same lease rules; spread over modules, the transitions would
+no longer read as the one state machine they form.
+
 Sync SQLAlchemy Core that behaves the same on SQLite and PostgreSQL.  The
 life of a row:
 

@@ -24,7 +24,8 @@ from router.categories import (
     UNKNOWN_SENDER,
 )
 from router.config.model import Period
-from router.decide.automatic import FORWARD_MARKERS, automatic_signals, match_subject
+from router.decide.automatic import automatic_signals, match_subject
+from router.decide.automatic_headers import FORWARD_MARKERS
 from router.decide.context import PHRASE_SCAN_CHARS, Context, attached_messages
 from router.decide.decision import Hit, Miss, Result
 from router.decide.facts import normalise_message_id

@@ -8,7 +8,7 @@ words, case- and accent-insensitive, in the customer's own words),
 
 Rules of the help page's two exclusions, `invoice` and `customization`,
 also know the built-in words of languages the rule does not list
-(`vocabulary.RULE_VOCABULARY`): an admin lists the words of the
+(`phrases.RULE_VOCABULARY`): an admin lists the words of the
 marketplace's languages, and a customer writing Italian about a
 "fattura" asks for an invoice all the same.  For a language the rule does
 list, the admin's words are the only ones.
@@ -24,7 +24,8 @@ from router.decide.checks import phrase_evidence
 from router.decide.context import Context, attachment_names
 from router.decide.decision import Hit, Miss, Result
 from router.decide.message import Evidence
-from router.decide.vocabulary import RULE_VOCABULARY, PhraseMatcher
+from router.decide.phrases import RULE_VOCABULARY
+from router.decide.vocabulary import PhraseMatcher
 
 
 def rule_keywords(rule: Rule) -> dict[str, list[str]] | None:

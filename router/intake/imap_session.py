@@ -1,5 +1,10 @@
 """One IMAP account, blocking: connect, drain the folder, wait (IDLE or poll), repeat.
 
+Size: it is nearly all one class, `AccountPoller`, whose drain, move and
+wait steps share the per-account state (unmoved, copied, suspect and broken
+UIDs) that keeps the order below safe; the parts without that state already
+live in imap_state, imap_store and imap_uids.
+
 Runs in the account's own thread (see :mod:`router.intake.imap`).  The order
 of every drain is the guarantee: fetch a batch with ``BODY.PEEK[]`` (the
 ``\\Seen`` flag stays as it was), store its messages and the new UID mark in

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from router.act.delivery import Attempted
+    from router.act.delivery_outcomes import Attempted
     from router.decide.decision import Decision
     from router.ops.queues import QueueSnapshot
 

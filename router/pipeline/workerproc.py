@@ -1,5 +1,9 @@
 """The pipeline workers and the delivery loop in a process of their own.
 
+Size: both ends of the parent-child pipes (the writer of the start-up pickle
+and the signal bytes, and their reader in the child) stay in one module so
+that the protocol below is checked in one file.
+
 `serve` receives in its main process (SMTP sessions, IMAP pollers) and
 decides, acts and delivers in child processes (`WorkerPool`, one per CPU
 unless `instance.workers` says otherwise), so they use all cores instead of

@@ -13,13 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from router.decide.automatic import (
-    FORWARD_MARKERS,
-    SUBJECTS,
-    automatic_signals,
-    is_automatic,
-    match_subject,
-)
+from router.decide.automatic import automatic_signals, is_automatic, match_subject
+from router.decide.automatic_headers import FORWARD_MARKERS
+from router.decide.automatic_subjects import SUBJECTS
 from router.decide.message import Attachment, Envelope, ParsedMail
 from router.decide.parse import parse_message
 from tests.decide.mailfixture import make_mail
