@@ -37,7 +37,7 @@ from router.config.model import Config, Region, Seller
 
 if TYPE_CHECKING:  # the classifier is loaded where messages are decided, not in intake
     from router.decide.classify import Decision
-    from router.decide.message import ParsedMail
+    from router.mail.message import ParsedMail
 
 Kind = Literal["forward", "notice", "redirect", "case"]
 
@@ -282,8 +282,8 @@ class _Original:
     def read(cls, raw: bytes, mail: ParsedMail | None = None) -> _Original:
         # Imported here: `serve`'s intake process composes only statements and
         # so never loads the parser, the unwrapper and the language models.
-        from router.decide.parse import parse_message
         from router.decide.unwrap import strip_forward_prefix, unwrap
+        from router.mail.read import parse_message
 
         if mail is None:
             mail = parse_message(raw)

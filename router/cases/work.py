@@ -38,7 +38,7 @@ from router.act.queue import enqueue
 from router.cases.mail import CaseMail, compose_case_mail
 from router.config.model import Config
 from router.decide.decision import CaseStep, Decision
-from router.decide.message import ParsedMail
+from router.mail.message import ParsedMail
 from router.store.schema import cases, contacts, outgoing, received
 
 

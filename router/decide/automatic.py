@@ -21,8 +21,8 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from router.decide.message import Envelope, Evidence, ParsedMail
 from router.decide.vocabulary import alternation
+from router.mail.message import Envelope, Evidence, ParsedMail
 
 # More Received: headers than this means the message is looping between
 # mail systems (RFC 5321 section 6.3 suggests a limit of at least 100 for

@@ -29,7 +29,7 @@ from email.utils import getaddresses
 from typing import Generic, TypeVar
 
 from router.config.model import Config, Region, Seller
-from router.decide.message import Envelope, Evidence, ParsedMail
+from router.mail.message import Envelope, Evidence, ParsedMail
 
 T = TypeVar("T")
 

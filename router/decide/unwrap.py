@@ -19,7 +19,7 @@ import textwrap
 from dataclasses import dataclass
 
 from router.decide import forward_styles as fs
-from router.decide.message import Evidence, ParsedMail
+from router.mail.message import Evidence, ParsedMail
 
 # --------------------------------------------------------------------------
 # Patterns compiled once from the style table.

@@ -20,8 +20,8 @@ from router.decide.automatic import (
     is_automatic,
     match_subject,
 )
-from router.decide.message import Attachment, Envelope, ParsedMail
-from router.decide.parse import parse_message
+from router.mail.message import Attachment, Envelope, ParsedMail
+from router.mail.read import parse_message
 from tests.decide.mailfixture import make_mail
 from tests.helpers import shared_path
 

@@ -16,9 +16,9 @@ from router.config.loader import load_config
 from router.decide import vocabulary
 from router.decide.classify import classify
 from router.decide.language import detect_language, warm_up
-from router.decide.parse import parse_message
 from router.decide.unwrap import unwrap
 from router.intake.arrival import ArchivedEnvelope, archived_envelope
+from router.mail.read import parse_message
 from router.orders.report import LineError, OrderLine, parse_report
 from tests.fuzz.hostile import html_case, repeat, text_mail
 from tests.fuzz.strategies import REPORT_COLUMNS
@@ -58,7 +58,7 @@ def _decide(raw: bytes) -> float:
                                     "X-Forwarded-For", "Delivered-To"])
 @pytest.mark.parametrize("unit", ["a", "a.", "1-", "\u2013"])
 def test_long_address_header_without_an_address_decides_fast(header: str, unit: str) -> None:
-    # parse._ADDR (From), automatic._BARE_LOCAL (Return-Path, From) and
+    # read._ADDR (From), automatic._BARE_LOCAL (Return-Path, From) and
     # identify._ADDR (To, X-Forwarded-For, ...) were retried at every
     # character of the run: a 20,000-character From took 13-23 s.
     world()  # loaded outside the timing
@@ -116,7 +116,7 @@ def test_archived_envelope_of_a_long_header_is_fast(header: bytes) -> None:
 # -- the email parser's cost per line, header field and part -----------------------------------
 # 5 MB built of one of them took 22 s (parts), 8 s (header fields) and
 # 6.7 s (blank lines in a part) before the parser had a budget
-# (router/decide/mimeread.py).
+# (router/mail/mimeread.py).
 
 _HEAD = b"From: kunde@example.de\r\nTo: csba-de2de@amazon.de\r\nSubject: x\r\n"
 _MIXED = (b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"

@@ -29,11 +29,11 @@ from email.message import Message
 from email.policy import compat32
 from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
 
-from router.decide.charsets import decode_bytes, decode_surrogates
-from router.decide.encoded_words import decode_header_value
-from router.decide.html_text import MAX_HTML_CHARS, html_to_text
-from router.decide.message import Attachment, ParsedMail
-from router.decide.mimeread import read_message
+from router.mail.charsets import decode_bytes, decode_surrogates
+from router.mail.encoded_words import decode_header_value
+from router.mail.html_text import MAX_HTML_CHARS, html_to_text
+from router.mail.message import Attachment, ParsedMail
+from router.mail.mimeread import read_message
 
 MAX_TEXT_CHARS = 1_000_000
 MAX_RAW_BYTES = 40_000_000
@@ -76,6 +76,33 @@ def parse_message(raw: bytes) -> ParsedMail:
         return _fallback(raw, exc)
 
 
+def _mail(headers: tuple[tuple[str, str], ...], text: str, *, html_only: bool = False,
+          attachments: tuple[Attachment, ...] = (), defects: tuple[str, ...] = (),
+          parse_error: str | None = None, raw_size: int = 0) -> ParsedMail:
+    """The `ParsedMail` of decoded `headers` and body `text`.
+
+    Subject, sender, Message-ID and date are read from the first field of
+    each name, the same way for a parsed tree and for the line-by-line
+    fallback.
+    """
+    first: dict[str, str] = {}
+    for name, value in headers:
+        first.setdefault(name.lower(), value)
+    return ParsedMail(
+        headers=headers,
+        subject=first.get("subject", ""),
+        from_addr=_first_address(first.get("from")),
+        message_id=_message_id(first.get("message-id")),
+        date=_date(first.get("date")),
+        text=text,
+        html_only=html_only,
+        attachments=attachments,
+        defects=defects,
+        parse_error=parse_error,
+        raw_size=raw_size,
+    )
+
+
 def _with_defect(mail: ParsedMail, defect: str) -> ParsedMail:
     from dataclasses import replace
 
@@ -101,21 +128,9 @@ class _Builder:
         if len(text) > MAX_TEXT_CHARS:
             text = text[:MAX_TEXT_CHARS]
             self._add_defect(f"body text over {MAX_TEXT_CHARS} characters, truncated")
-        first: dict[str, str] = {}
-        for name, value in headers:
-            first.setdefault(name.lower(), value)
-        return ParsedMail(
-            headers=headers,
-            subject=first.get("subject", ""),
-            from_addr=_first_address(first.get("from")),
-            message_id=_message_id(first.get("message-id")),
-            date=_date(first.get("date")),
-            text=text,
-            html_only=self.html_used and not self.plain_used,
-            attachments=tuple(self.attachments),
-            defects=tuple(self.defects),
-            raw_size=raw_size,
-        )
+        return _mail(headers, text, html_only=self.html_used and not self.plain_used,
+                     attachments=tuple(self.attachments), defects=tuple(self.defects),
+                     raw_size=raw_size)
 
     # -- defects -------------------------------------------------------
     def _add_defect(self, words: str) -> None:
@@ -412,21 +427,9 @@ def _fallback(raw: bytes, exc: BaseException) -> ParsedMail:
             name = match.group(1).decode("ascii", "replace")
             headers.append((name, match.group(2).decode("utf-8", "surrogateescape")))
     decoded = tuple((n, _safe_decode_header(v)) for n, v in headers)
-    first: dict[str, str] = {}
-    for name, value in decoded:
-        first.setdefault(name.lower(), value)
     text = decode_bytes(body[: MAX_TEXT_CHARS * 4])[0][:MAX_TEXT_CHARS]
-    return ParsedMail(
-        headers=decoded,
-        subject=first.get("subject", ""),
-        from_addr=_first_address(first.get("from")),
-        message_id=_message_id(first.get("message-id")),
-        date=_date(first.get("date")),
-        text=text,
-        defects=("message could not be parsed as MIME",),
-        parse_error=f"{type(exc).__name__}: {exc}"[:500],
-        raw_size=len(raw),
-    )
+    return _mail(decoded, text, defects=("message could not be parsed as MIME",),
+                 parse_error=f"{type(exc).__name__}: {exc}"[:500], raw_size=len(raw))
 
 
 def _safe_decode_header(value: str) -> str:
