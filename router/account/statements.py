@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
-from email.policy import SMTP
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any, Literal
@@ -49,9 +48,9 @@ from sqlalchemy.engine import Engine
 
 from router.account.billing import Bill, BillingError, Terms, exact_cpu
 from router.account.months import Month
-from router.act.compose import ComposeError, mime_boundary, plain_token
 from router.act.templates import text_environment
 from router.config.model import Config, FeeSchedule, Seller
+from router.mail.write import POLICY, ComposeError, mime_boundary, plain_token
 from router.store import begin_write, statements
 
 log = logging.getLogger("router.account.statements")
@@ -61,8 +60,6 @@ CHART_MONTHS = 12
 FALLBACK_LANGUAGE = "en"
 STATEMENT_DIR = "statements"
 FROM_NAME = "CSBA router"
-#: SMTP line ends; text parts quoted-printable or base64, never raw 8-bit.
-POLICY = SMTP.clone(cte_type="7bit")
 
 Status = Literal["queued", "already", "no_address", "not_enrolled", "failed", "would_queue"]
 

@@ -8,7 +8,6 @@ notice texts.  Both are pure: they neither send nor store, and never read the cl
 from router.act.compose import (
     Composed,
     ComposeError,
-    canonical_original,
     compose_forward,
     compose_notice,
     compose_redirect,
@@ -22,7 +21,6 @@ __all__ = [
     "NoticeTemplates",
     "RenderedNotice",
     "TemplateSetupError",
-    "canonical_original",
     "compose_forward",
     "compose_notice",
     "compose_redirect",
