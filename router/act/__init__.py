@@ -13,13 +13,13 @@ from router.act.compose import (
     compose_redirect,
     message_id_for,
 )
-from router.act.templates import NoticeTemplates, RenderedNotice, TemplateSetupError
+from router.act.templates import NoticeTemplates
+from router.mail.templates import TemplateSetupError
 
 __all__ = [
     "ComposeError",
     "Composed",
     "NoticeTemplates",
-    "RenderedNotice",
     "TemplateSetupError",
     "compose_forward",
     "compose_notice",
