@@ -15,7 +15,7 @@ header fields and lines (see `mimeread`), `MAX_PARTS` parts and
 `MAX_MIME_DEPTH` levels walked, `MAX_MESSAGE_DEPTH` attached messages,
 `MAX_TEXT_CHARS` of body text, `MAX_HTML_PER_MESSAGE` characters of HTML
 and per HTML part the caps of `html_text`.
-Address and header patterns cannot retry over a run (see `_ADDR`).
+Address and header patterns cannot retry over a run (see `addresses`).
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from email.message import Message
 from email.policy import compat32
-from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
+from email.utils import collapse_rfc2231_value, parsedate_to_datetime
 
+from router.mail.addresses import first_address
 from router.mail.charsets import decode_bytes, decode_surrogates
 from router.mail.encoded_words import decode_header_value
 from router.mail.html_text import MAX_HTML_CHARS, html_to_text
@@ -45,12 +46,6 @@ MAX_PARTS = 2_000
 # html_text.MAX_HTML_CHARS): twelve 2 MB parts of hostile HTML took 5 s.
 MAX_HTML_PER_MESSAGE = 2 * MAX_HTML_CHARS
 
-# The lookbehind lets a match start only where a run of local-part
-# characters starts: a search retried at every character of a long run
-# with no "@domain" after it was quadratic (a 20,000-character From took
-# 20 s), and a match never starts inside a run anyway.
-_LOCAL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]"
-_ADDR = re.compile(rf"(?<!{_LOCAL}){_LOCAL}+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _MSGID = re.compile(r"<[^<>\s]+>")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _HEADER_LINE = re.compile(rb"^([!-9;-~]{1,200}?)[ \t]*:[ \t]?(.*)$")
@@ -91,7 +86,7 @@ def _mail(headers: tuple[tuple[str, str], ...], text: str, *, html_only: bool = 
     return ParsedMail(
         headers=headers,
         subject=first.get("subject", ""),
-        from_addr=_first_address(first.get("from")),
+        from_addr=first_address(first.get("from")),
         message_id=_message_id(first.get("message-id")),
         date=_date(first.get("date")),
         text=text,
@@ -337,31 +332,6 @@ def _headers(msg: Message) -> tuple[tuple[str, str], ...]:
     for name, value in list(msg.raw_items())[:MAX_HEADERS]:
         out.append((decode_surrogates(str(name)).strip(), decode_header_value(str(value))))
     return tuple(out)
-
-
-# "Name <local@example.com>" or a bare address, with nothing that needs the
-# full address parser (quotes, comments, groups, dots in the name): what
-# `getaddresses` gives for these is the address as written.
-_SIMPLE_MAILBOX = re.compile(
-    r"[ \t]*(?:\w+(?:[ \t]+\w+)*[ \t]*<(?P<angle>{addr})>|(?P<bare>{addr}))[ \t]*".format(
-        addr=r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"))
-
-
-def _first_address(value: str | None) -> str | None:
-    """Bare lower-cased address of the first mailbox in a From-like value."""
-    if not value:
-        return None
-    simple = _SIMPLE_MAILBOX.fullmatch(value)
-    if simple is not None:
-        return (simple.group("angle") or simple.group("bare")).lower()
-    try:
-        for _name, addr in getaddresses([value]):
-            if "@" in addr and _ADDR.fullmatch(addr.strip()):
-                return addr.strip().lower()
-    except Exception:  # noqa: BLE001 - getaddresses chokes on some junk
-        pass
-    match = _ADDR.search(value)
-    return match.group(0).lower() if match else None
 
 
 def _message_id(value: str | None) -> str | None:

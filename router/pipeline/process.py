@@ -45,7 +45,7 @@ from router.cases.book import DbCaseBook
 from router.categories import BOUNCE, UNAUTHENTICATED
 from router.config import Config
 from router.decide.classify import Decision, classify
-from router.decide.identify import strip_tag
+from router.mail.addresses import strip_tag
 from router.mail.message import ParsedMail
 from router.pipeline.plan import NOTICE_REPEAT_DAYS, Facts, Plan, make_plan
 from router.pipeline.prepare import Read, read, read_many
