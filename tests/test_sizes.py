@@ -25,8 +25,6 @@ EXPLAIN = 400
 #: merged they may break both rules.  Temporary: remove each entry when its
 #: branch is merged (test_allowance_is_still_needed fails once it is not).
 ALLOWANCE: dict[str, str] = {
-    "router/act/compose.py": "split in branch mail",
-    "router/decide/parse.py": "moves to router/mail/ in branch mail",
     "router/pipeline/process.py": "split in branch flow",
 }
 

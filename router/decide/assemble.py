@@ -18,7 +18,7 @@ from router.config.model import Seller
 from router.decide.context import Context
 from router.decide.decision import Decision, Outcome
 from router.decide.language import detect_language
-from router.decide.message import Evidence
+from router.mail.message import Evidence
 
 # How much of the customer's text a Decision keeps for `--explain`.
 INQUIRY_EXCERPT = 600

@@ -39,13 +39,14 @@ from router.act.compose import (
     compose_redirect,
 )
 from router.act.queue import Queued, enqueue_many
+from router.act.templates import NoticeTemplates
 from router.cases import work as case_work
 from router.cases.book import DbCaseBook
 from router.categories import BOUNCE, UNAUTHENTICATED
 from router.config import Config
 from router.decide.classify import Decision, classify
-from router.decide.identify import strip_tag
-from router.decide.message import ParsedMail
+from router.mail.addresses import strip_tag
+from router.mail.message import ParsedMail
 from router.pipeline.plan import NOTICE_REPEAT_DAYS, Facts, Plan, make_plan
 from router.pipeline.prepare import Read, read, read_many
 from router.pipeline.watchdog import Watch, watching
@@ -77,8 +78,8 @@ class Outcome:
     decision: Decision
 
 
-def process(engine: Engine, config: Config, received_id: int, owner: str, templates: Any,
-            *, force_category: str | None = None,
+def process(engine: Engine, config: Config, received_id: int, owner: str,
+            templates: NoticeTemplates, *, force_category: str | None = None,
             deliverer: Deliverer | None = None, watch: Watch | None = None) -> Outcome:
     """Decide and act on one message this worker holds the lease of."""
     with engine.connect() as conn:
@@ -107,7 +108,7 @@ def process(engine: Engine, config: Config, received_id: int, owner: str, templa
 
 
 def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
-                  templates: Any, deliverer: Deliverer | None = None,
+                  templates: NoticeTemplates, deliverer: Deliverer | None = None,
                   watch: Watch | None = None) -> tuple[dict[int, Outcome], list[int]]:
     """Decide and act on several leased messages, one commit for all of them.
 
@@ -300,7 +301,7 @@ def _facts(conn: Connection, address: str | None, mail: ParsedMail, dedup_key: s
 
 
 def _write(engine: Engine, config: Config, prepared: _Prepared, owner: str,
-           templates: Any, deliverer: Deliverer | None = None,
+           templates: NoticeTemplates, deliverer: Deliverer | None = None,
            watch: Watch | None = None) -> Outcome:
     """Write one message's outcome in its own transaction."""
     (outcome,) = _write_many(engine, config, [prepared], owner, templates, deliverer, watch)
@@ -308,7 +309,7 @@ def _write(engine: Engine, config: Config, prepared: _Prepared, owner: str,
 
 
 def _write_many(engine: Engine, config: Config, batch: list[_Prepared], owner: str,
-                templates: Any, deliverer: Deliverer | None = None,
+                templates: NoticeTemplates, deliverer: Deliverer | None = None,
                 watch: Watch | None = None) -> list[Outcome]:
     """Write the outcomes in ONE transaction; all or none (then it raises).
 
@@ -466,7 +467,7 @@ def _join_contact(conn: Connection, contact_id: int, arrived_at: datetime) -> No
 
 
 def _compose(config: Config, kind: str, decision: Decision, row: Any,
-             address: str | None, templates: Any, now: datetime, mail: ParsedMail
+             address: str | None, templates: NoticeTemplates, now: datetime, mail: ParsedMail
              ) -> tuple[int, Composed]:
     key = str(row.id)
     if kind == "forward":

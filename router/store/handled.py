@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from router.decide.identify import strip_tag
+from router.mail.addresses import strip_tag
 from router.store.schema import decisions, outgoing, received
 
 _COPY = sa.select(decisions.c.received_id).where(decisions.c.dedup_key == sa.bindparam("key"))
