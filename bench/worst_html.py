@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from router.decide.classify import classify  # noqa: E402
-from router.decide.parse import parse_message  # noqa: E402
+from router.mail.read import parse_message  # noqa: E402
 from tests.fuzz.hostile import HTML_CASES, html_case  # noqa: E402
 from tests.fuzz.targets import ENVELOPES, world  # noqa: E402
 

@@ -20,8 +20,8 @@ import yaml
 from router.config.loader import load_config
 from router.decide.classify import classify
 from router.decide.facts import MemoryHistory, MemoryOrderBook, summarise_lines
-from router.decide.message import Envelope
-from router.decide.parse import parse_message
+from router.mail.message import Envelope
+from router.mail.read import parse_message
 from router.orders.report import LineError, OrderLine, parse_report
 from tests.helpers import REPO, shared_path
 

@@ -13,21 +13,11 @@ import ast
 import re
 from pathlib import Path
 
-import pytest
-
 from tests.helpers import REPO
 
 ROUTER = REPO / "router"
 LIMIT = 500
 EXPLAIN = 400
-
-#: Modules that other branches of issue 16 split or move; until those are
-#: merged they may break both rules.  Temporary: remove each entry when its
-#: branch is merged (test_allowance_is_still_needed fails once it is not).
-ALLOWANCE: dict[str, str] = {
-    "router/act/compose.py": "split in branch mail",
-    "router/decide/parse.py": "moves to router/mail/ in branch mail",
-}
 
 _MARKER = re.compile(r"^Size:\s+(\S.*?)(?:\n\s*\n|\Z)", re.MULTILINE | re.DOTALL)
 
@@ -54,25 +44,17 @@ def modules() -> list[tuple[str, Path]]:
 
 def test_no_module_is_over_the_limit() -> None:
     over = [f"{name}: {line_count(path)} lines" for name, path in modules()
-            if line_count(path) > LIMIT and name not in ALLOWANCE]
+            if line_count(path) > LIMIT]
     assert over == [], f"over {LIMIT} lines (split it): {over}"
 
 
 def test_a_long_module_says_why_it_is_one_module() -> None:
     unexplained = [f"{name}: {line_count(path)} lines" for name, path in modules()
-                   if line_count(path) > EXPLAIN and name not in ALLOWANCE
+                   if line_count(path) > EXPLAIN
                    and size_reason(path.read_text(encoding="utf-8")) is None]
     assert unexplained == [], (
         f"over {EXPLAIN} lines without a 'Size: <reason>' paragraph in the module "
         f"docstring: {unexplained}")
-
-
-@pytest.mark.parametrize("name", sorted(ALLOWANCE))
-def test_allowance_is_still_needed(name: str) -> None:
-    path = REPO / name
-    assert path.exists(), f"{name} is gone ({ALLOWANCE[name]}): remove it from ALLOWANCE"
-    assert line_count(path) > EXPLAIN, (
-        f"{name} is {line_count(path)} lines now ({ALLOWANCE[name]}): remove it from ALLOWANCE")
 
 
 def test_size_reason_reads_the_marker_paragraph_of_the_docstring() -> None:

@@ -41,21 +41,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
-from email.policy import SMTP
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any, Literal
 
-import jinja2
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from router.account.billing import Bill, BillingError, Terms, exact_cpu
 from router.account.months import Month
-from router.act.compose import ComposeError, mime_boundary, plain_token
-from router.act.templates import text_environment
 from router.config.model import Config, FeeSchedule, Seller
+from router.mail.templates import Rendered, TemplateFolders, TemplateSetupError
+from router.mail.write import POLICY, ComposeError, mime_boundary, plain_token
 from router.store import begin_write, statements
 
 log = logging.getLogger("router.account.statements")
@@ -65,8 +63,6 @@ CHART_MONTHS = 12
 FALLBACK_LANGUAGE = "en"
 STATEMENT_DIR = "statements"
 FROM_NAME = "CSBA router"
-#: SMTP line ends; text parts quoted-printable or base64, never raw 8-bit.
-POLICY = SMTP.clone(cte_type="7bit")
 
 Status = Literal["queued", "already", "no_address", "not_enrolled", "failed", "would_queue"]
 
@@ -115,71 +111,37 @@ def statement_message_id(seller_id: str, month: Month, hostname: str) -> str:
 # Templates.
 
 
-@dataclass(frozen=True)
-class RenderedStatement:
-    subject: str
-    body: str
-    template: str
-    language: str
-
-
 class StatementTemplates:
     """`statements/statement.<lang>.txt.j2`, the admin's override folder first.
 
-    Like the notices: an override that fails to render is logged and the
-    packaged file is used, because a typo in an override must not stop the
-    month's statements; a broken packaged file raises StatementError.
+    Found and rendered as the notices are (`router.mail.templates`): an
+    override that fails to render is logged and the packaged file is used,
+    because a typo in an override must not stop the month's statements; a
+    missing or broken packaged file raises StatementError.
     """
 
     def __init__(self, override_dir: Path | None = None, packaged_dir: Path | None = None):
-        from router.act.templates import PACKAGED_CANDIDATES
-
-        if packaged_dir is None:
-            extra = [override_dir] if override_dir is not None else []
-            packaged_dir = next((p for p in [*PACKAGED_CANDIDATES, *extra]
-                                 if (p / STATEMENT_DIR).is_dir()), None)
-            if packaged_dir is None:
-                raise StatementError(f"no templates folder with {STATEMENT_DIR}/ found")
-        packaged = jinja2.FileSystemLoader(str(packaged_dir))
-        self._packaged = text_environment(packaged)
-        self._env = self._packaged
-        if override_dir is not None and override_dir.is_dir():
-            self._env = text_environment(jinja2.ChoiceLoader(
-                [jinja2.FileSystemLoader(str(override_dir)), packaged]))
+        try:
+            self.folders = TemplateFolders(STATEMENT_DIR, override_dir=override_dir,
+                                           packaged_dir=packaged_dir, log=log)
+        except TemplateSetupError as exc:
+            raise StatementError(str(exc)) from None
 
     @classmethod
     def from_config(cls, config: Config) -> StatementTemplates:
         return cls(override_dir=config.templates.override_dir)
 
-    def render(self, language: str, variables: Mapping[str, Any]) -> RenderedStatement:
+    def render(self, language: str, variables: Mapping[str, Any]) -> Rendered:
         """The statement in ``language``, else in English."""
-        from router.act.templates import split_subject
-
-        envs = [self._env] if self._env is self._packaged else [self._env, self._packaged]
-        for env in envs:
-            name = self._choose(env, language)
-            try:
-                subject, body = split_subject(env.get_template(name).render(**variables), name)
-            except (jinja2.TemplateError, ValueError) as exc:
-                if env is self._packaged:
-                    raise StatementError(f"packaged template {name}: {exc}") from exc
-                log.warning("statement template %s failed (%s); using the packaged one",
-                            name, exc, extra={"template": name, "language": language})
-                continue
-            return RenderedStatement(subject, body, name, name.rsplit(".", 3)[-3])
-        raise AssertionError("unreachable: the packaged environment returns or raises")
-
-    @staticmethod
-    def _choose(env: jinja2.Environment, language: str) -> str:
-        assert env.loader is not None
-        for lang in dict.fromkeys((language, FALLBACK_LANGUAGE)):
-            name = f"{STATEMENT_DIR}/statement.{lang}.txt.j2"
-            try:
-                env.loader.get_source(env, name)
-            except jinja2.TemplateNotFound:
-                continue
-            return name
-        raise StatementError(f"no template {STATEMENT_DIR}/statement.{FALLBACK_LANGUAGE}.txt.j2")
+        names = [f"{STATEMENT_DIR}/statement.{lang}.txt.j2"
+                 for lang in dict.fromkeys((language, FALLBACK_LANGUAGE))]
+        try:
+            return self.folders.render(
+                names, lambda _used: variables, what="statement",
+                missing=f"no template {STATEMENT_DIR}/statement.{FALLBACK_LANGUAGE}.txt.j2",
+                context={"language": language})
+        except TemplateSetupError as exc:
+            raise StatementError(str(exc)) from exc
 
 
 @dataclass(frozen=True)

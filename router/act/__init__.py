@@ -8,21 +8,19 @@ notice texts.  Both are pure: they neither send nor store, and never read the cl
 from router.act.compose import (
     Composed,
     ComposeError,
-    canonical_original,
     compose_forward,
     compose_notice,
     compose_redirect,
     message_id_for,
 )
-from router.act.templates import NoticeTemplates, RenderedNotice, TemplateSetupError
+from router.act.templates import NoticeTemplates
+from router.mail.templates import TemplateSetupError
 
 __all__ = [
     "ComposeError",
     "Composed",
     "NoticeTemplates",
-    "RenderedNotice",
     "TemplateSetupError",
-    "canonical_original",
     "compose_forward",
     "compose_notice",
     "compose_redirect",

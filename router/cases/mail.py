@@ -30,14 +30,14 @@ from router.act.compose import (
     RegionView,
     SellerView,
     message_id_for,
-    mime_mail,
 )
 from router.act.templates import NoticeTemplates
 from router.cases.text import own_text
 from router.config.model import Config, Region, Seller
 from router.decide.cases import case_tag, with_number
 from router.decide.decision import CaseStep, Decision
-from router.decide.message import ParsedMail
+from router.mail.message import ParsedMail
+from router.mail.write import mime_mail
 
 #: Template names under templates/notices/ (`<name>.<lang>.txt.j2`).
 TO_SELLER = "case_message"

@@ -14,8 +14,8 @@ this guesses wrong.
 
 from __future__ import annotations
 
-from router.decide.message import ParsedMail
 from router.decide.unwrap import quote_start
+from router.mail.message import ParsedMail
 
 
 def own_text(mail: ParsedMail) -> str:

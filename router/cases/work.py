@@ -36,10 +36,11 @@ from sqlalchemy.engine import Connection
 
 from router import states
 from router.act.queue import enqueue
+from router.act.templates import NoticeTemplates
 from router.cases.mail import CaseMail, compose_case_mail
 from router.config.model import Config
 from router.decide.decision import CaseStep, Decision
-from router.decide.message import ParsedMail
+from router.mail.message import ParsedMail
 from router.store.schema import cases, contacts, outgoing, received
 
 
@@ -62,8 +63,8 @@ class CaseWork:
         return step
 
 
-def prepare(config: Config, decision: Decision, row: Any, mail: ParsedMail, templates: Any,
-            now: datetime) -> CaseWork:
+def prepare(config: Config, decision: Decision, row: Any, mail: ParsedMail,
+            templates: NoticeTemplates, now: datetime) -> CaseWork:
     """Compose what the step sends (before the write transaction)."""
     composed = compose_case_mail(config, decision, row.raw, mail, received_id=row.id, now=now,
                                  templates=templates)

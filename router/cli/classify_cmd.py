@@ -65,9 +65,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from router.decide.classify import classify
     from router.decide.explain import explain
-    from router.decide.message import Envelope
-    from router.decide.parse import parse_message
     from router.intake.archive import Unreadable, read_archives
+    from router.mail.message import Envelope
+    from router.mail.read import parse_message
     from router.store import StoreError
     from router.verify import authenticate, is_ip
 

@@ -18,8 +18,8 @@ from router.config.model import Seller
 from router.decide.context import Context
 from router.decide.decision import Decision, Hit
 from router.decide.language import detect_language
-from router.decide.message import Evidence
 from router.decide.unwrap import strip_forward_prefix
+from router.mail.message import Evidence
 
 # How much of the customer's text a Decision keeps for `--explain`.
 INQUIRY_EXCERPT = 600

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from router.decide.message import ParsedMail
+from router.mail.message import ParsedMail
 
 # A real Authentication-Results or Received value is well under 2 KB.
 MAX_VALUE = 8192

@@ -30,8 +30,8 @@ from router.decide.automatic_headers import (
     SYSTEM_LOCAL_PARTS,
 )
 from router.decide.automatic_subjects import SUBJECT_ANYWHERE, SUBJECTS, SubjectTable
-from router.decide.message import Envelope, Evidence, ParsedMail
 from router.decide.vocabulary import alternation
+from router.mail.message import Envelope, Evidence, ParsedMail
 
 # More Received: headers than this means the message is looping between
 # mail systems (RFC 5321 section 6.3 suggests a limit of at least 100 for

@@ -31,8 +31,9 @@ from router.decide.casefacts import CaseRef
 from router.decide.context import Context
 from router.decide.decision import CaseStep, Hit, Miss, Result
 from router.decide.facts import normalise_message_id
-from router.decide.identify import strip_tag, team_addresses
-from router.decide.message import Evidence, ParsedMail
+from router.decide.identify import team_addresses
+from router.mail.addresses import strip_tag
+from router.mail.message import Evidence, ParsedMail
 
 #: The tag that names a case in a Subject; the router writes it into every
 #: case mail, so a reply from any client keeps it.

@@ -30,7 +30,6 @@ from router.decide.context import PHRASE_SCAN_CHARS, Context, attached_messages
 from router.decide.decision import Hit, Miss, Result
 from router.decide.facts import normalise_message_id
 from router.decide.identify import NOT_AN_ADDRESS
-from router.decide.message import Envelope, Evidence, ParsedMail
 from router.decide.vocabulary import (
     ACCOUNT_MATCHER,
     BEFORE_BUYING_MATCHER,
@@ -41,6 +40,7 @@ from router.decide.vocabulary import (
     PhraseHit,
     normalise,
 )
+from router.mail.message import Envelope, Evidence, ParsedMail
 
 Check = Callable[[Context], Result]
 

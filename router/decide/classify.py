@@ -52,9 +52,9 @@ from router.decide.context import Context
 from router.decide.decision import JSON_KEYS, Decision, Hit, Miss
 from router.decide.facts import History, OrderBook
 from router.decide.identify import cached_per_config
-from router.decide.message import Envelope, ParsedMail
 from router.decide.rules import CompiledRule
 from router.decide.trust import Verified
+from router.mail.message import Envelope, ParsedMail
 
 # Without a `trust:` section the unauthenticated row is left out of the
 # chain, so decisions (and their explanations) are exactly as before.

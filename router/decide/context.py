@@ -26,11 +26,11 @@ from router.config.model import Config, Seller
 from router.decide.casefacts import NO_CASES, CaseBook
 from router.decide.facts import History, OrderBook, OrderFacts
 from router.decide.identify import Lookup, RegionMatch, SellerMatch, lookup_region, lookup_seller
-from router.decide.message import Attachment, Envelope, Evidence, ParsedMail
 from router.decide.orderids import find_order_ids
 from router.decide.trust import Verdict, Verified, assess
 from router.decide.unwrap import Unwrapped, unwrap
 from router.decide.vocabulary import normalise, own_words
+from router.mail.message import Attachment, Envelope, Evidence, ParsedMail
 
 # Phrases and keywords are looked for in this many characters of a text:
 # the customer's own words come first, what follows in a long mail is

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any, Literal
 
-from router.decide.message import Evidence
+from router.mail.message import Evidence
 
 # The keys of one `classify --json` line, in the contract's order.
 JSON_KEYS = ("file", "message_id", "region", "seller_id", "category", "action",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import textwrap
 
 from router.decide.classify import Decision
-from router.decide.message import Evidence
+from router.mail.message import Evidence
 
 # Evidence shown under "Found", in this order, with its heading.
 _FOUND = (

@@ -22,25 +22,20 @@ that did not match, for `--explain`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from email.utils import getaddresses
 from typing import Generic, TypeVar
 
 from router.config.model import Config, Region, Seller
-from router.decide.message import Envelope, Evidence, ParsedMail
+from router.mail.addresses import header_addresses, strip_tag, valid_address
+from router.mail.message import Envelope, Evidence, ParsedMail
 
 T = TypeVar("T")
-
-# Starts only where a run of address characters starts (the lookbehind):
-# retried at every character of a long run without "@" it was quadratic.
-_ADDR_CHAR = r"[^\s<>,;:\"'()\[\]]"
-_ADDR = re.compile(rf"(?<!{_ADDR_CHAR}){_ADDR_CHAR}+@{_ADDR_CHAR}+")
 
 SELLER_SOURCES = ("envelope sender", "Resent-From", "X-Forwarded-For", "Return-Path", "From")
 REGION_SOURCES = ("envelope recipient", "X-Original-To", "Delivered-To", "To", "Cc",
                   "IMAP account")
+NOT_AN_ADDRESS = "not a valid address"
 
 
 # --------------------------------------------------------------------------
@@ -142,11 +137,11 @@ def seller_candidates(mail: ParsedMail, envelope: Envelope) -> Iterator[tuple[st
     """
     def found() -> Iterator[tuple[str, str]]:
         if envelope.mail_from:
-            yield from (("envelope sender", a) for a in _addresses(envelope.mail_from))
+            yield from (("envelope sender", a) for a in header_addresses(envelope.mail_from))
         for name in SELLER_SOURCES[1:]:
             for value in mail.header_all(name):
                 several = name == "X-Forwarded-For"
-                yield from ((name, a) for a in _addresses(value, several=several))
+                yield from ((name, a) for a in header_addresses(value, several=several))
 
     return _unique(found())
 
@@ -228,14 +223,6 @@ def _match_seller(index: _SellerIndex, address: str) -> tuple[Seller, str, str] 
     return None
 
 
-def strip_tag(address: str) -> str:
-    """`local+tag@domain` → `local@domain` (sub-addressing, RFC 5233)."""
-    local, _, domain = address.rpartition("@")
-    if "+" in local and not local.startswith("+"):
-        local = local.split("+", 1)[0]
-    return f"{local}@{domain}"
-
-
 # --------------------------------------------------------------------------
 # Region.
 
@@ -249,10 +236,10 @@ def region_candidates(mail: ParsedMail, envelope: Envelope) -> Iterator[tuple[st
     """(source, address) pairs in lookup order for the region (lazy, as for the seller)."""
     def found() -> Iterator[tuple[str, str]]:
         for rcpt in envelope.rcpt_tos:
-            yield from (("envelope recipient", a) for a in _addresses(rcpt))
+            yield from (("envelope recipient", a) for a in header_addresses(rcpt))
         for name in REGION_SOURCES[1:5]:
             for value in mail.header_all(name):
-                yield from ((name, a) for a in _addresses(value, several=True))
+                yield from ((name, a) for a in header_addresses(value, several=True))
 
     return _unique(found())
 
@@ -283,43 +270,6 @@ def lookup_region(config: Config, mail: ParsedMail, envelope: Envelope) -> Looku
 def find_region(config: Config, mail: ParsedMail, envelope: Envelope) -> RegionMatch | None:
     """The region the message was sent to, or None (see module doc for the order)."""
     return lookup_region(config, mail, envelope).match
-
-
-# --------------------------------------------------------------------------
-# Addresses.
-
-
-def _addresses(value: str, several: bool = False) -> list[str]:
-    """Lower-case addresses in a header value or envelope address.
-
-    `several`: the value may hold addresses separated by spaces only
-    (X-Forwarded-For, Delivered-To), which getaddresses reads wrongly.
-    """
-    if several or "<" not in value and "," not in value:
-        found = _ADDR.findall(value)
-    else:
-        found = [addr for _name, addr in getaddresses([value]) if "@" in addr]
-        if not found:
-            found = _ADDR.findall(value)
-    return [a.strip().strip(".").lower() for a in found if _plausible(a)]
-
-
-NOT_AN_ADDRESS = "not a valid address"
-
-
-def valid_address(address: str) -> bool:
-    """One `@` between a local part and a domain: an address mail can be sent to.
-
-    Candidates are found by a lax pattern (`_ADDR`), which also takes
-    `a@b@example.com` in one piece.
-    """
-    local, at, domain = address.partition("@")
-    return bool(local and at and domain) and "@" not in domain
-
-
-def _plausible(address: str) -> bool:
-    local, _, domain = address.rpartition("@")
-    return bool(local) and "." in domain and not domain.startswith(".")
 
 
 def _unique(pairs: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:

@@ -23,9 +23,9 @@ from router.config.model import Rule
 from router.decide.checks import phrase_evidence
 from router.decide.context import Context, attachment_names
 from router.decide.decision import Hit, Miss, Result
-from router.decide.message import Evidence
 from router.decide.phrases import RULE_VOCABULARY
 from router.decide.vocabulary import PhraseMatcher
+from router.mail.message import Evidence
 
 
 def rule_keywords(rule: Rule) -> dict[str, list[str]] | None:

@@ -40,7 +40,7 @@ from publicsuffixlist import PublicSuffixList
 from router.config.model import Config, Seller, Trust
 from router.decide.authresults import AuthResult, arc_results, believed_results
 from router.decide.identify import seller_addresses, team_addresses
-from router.decide.message import Envelope, Evidence, ParsedMail
+from router.mail.message import Envelope, Evidence, ParsedMail
 
 ENVELOPE_SOURCES = frozenset({"envelope sender", "Return-Path"})
 _DMARC_FITS = {True: frozenset({"spf"}), False: frozenset({"dkim", "dmarc"})}

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 from router.decide import forward_styles as fs
 from router.decide.forward_markers import any_of, find_marker, split_layer
-from router.decide.message import Evidence, ParsedMail
+from router.mail.addresses import addresses_in, named_address
+from router.mail.message import Evidence, ParsedMail
 
 # --------------------------------------------------------------------------
 # Patterns compiled once (the forward markers' are in `forward_markers`).
@@ -31,19 +32,6 @@ _FORWARD_PREFIX = re.compile(
     r"\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*",
     re.IGNORECASE,
 )
-# The lookbehind lets a match start only where a run of local-part
-# characters starts: a search retried at every character of a long run
-# with no "@domain" after it was quadratic (a long forwarded header
-# line), and a search never finds one starting inside a run anyway.
-_LOCAL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]"
-_ADDR = re.compile(rf"(?<!{_LOCAL}){_LOCAL}+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-# "<a@b>", "[mailto:a@b]": the token in brackets, if it has an "@" inside.
-# The token is taken whole (possessive) after a lookahead for the "@": as
-# "[^...]+@[^...]+?" it was retried for every "@" of the token, each time
-# to its end (quadratic: "<a@a@a@..." of 40,000 characters took 138 s).
-_ADDR_TOKEN = r"[^<>\[\]\s]"
-_ANGLE_ADDR = re.compile(
-    rf"[<\[](?:mailto:)?\s*(?={_ADDR_TOKEN}+@{_ADDR_TOKEN})({_ADDR_TOKEN}++)\s*[>\]]", re.I)
 
 
 # --------------------------------------------------------------------------
@@ -134,7 +122,7 @@ def _unwrap(mail: ParsedMail, depth_limit: int) -> Unwrapped:
         )
         current = None
         text = layer.body
-        inquiry_from = _address(layer.fields.get("from", ""))
+        inquiry_from = named_address(layer.fields.get("from", ""))
         inquiry_date = layer.fields.get("date")
         layer_subject = layer.fields.get("subject")
         if layer_subject:
@@ -210,10 +198,10 @@ def _auto_forward_evidence(mail: ParsedMail) -> list[Evidence]:
         for name in fs.AUTO_FORWARD_HEADERS
         if mail.has_header(name)
     ]
-    delivered = {a for v in mail.header_all("Delivered-To") for a in _addresses(v)}
+    delivered = {a for v in mail.header_all("Delivered-To") for a in addresses_in(v)}
     if delivered:
         visible = {
-            a for name in ("To", "Cc") for v in mail.header_all(name) for a in _addresses(v)
+            a for name in ("To", "Cc") for v in mail.header_all(name) for a in addresses_in(v)
         }
         if len(delivered) > 1 or not delivered <= visible:
             found.append(
@@ -253,22 +241,3 @@ def _attached_message(mail: ParsedMail) -> ParsedMail | None:
 
 def _normalise(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
-
-
-# --------------------------------------------------------------------------
-# Addresses.
-
-
-def _address(value: str) -> str | None:
-    """Bare lower-cased address in a From-like value ("Name <a@b>", "[mailto:a@b]")."""
-    if not value:
-        return None
-    match = _ANGLE_ADDR.search(value)
-    if match and _ADDR.fullmatch(match.group(1)):
-        return match.group(1).lower()
-    match = _ADDR.search(value)
-    return match.group(0).lower().rstrip(".") if match else None
-
-
-def _addresses(value: str) -> set[str]:
-    return {m.group(0).lower() for m in _ADDR.finditer(value)}

@@ -28,19 +28,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from typing import Literal
+
+from router.mail.addresses import recorded_addresses
 
 Source = Literal["Received", "Date", "stored", "now"]
 
 # Dates before this are a broken clock (1970-01-01, 0001), not an arrival.
 _EARLIEST = datetime(1980, 1, 1, tzinfo=UTC)
 _COMMENT = re.compile(r"\([^()]*\)")
-# Starts only where a run of address characters starts (the lookbehind):
-# retried at every character of a long header without "@" it was
-# quadratic (20,000 characters of Return-Path: 6 s).
-_ADDR_CHAR = r"[^\s<>()\",;:@]"
-_ADDR = re.compile(rf"(?<!{_ADDR_CHAR}){_ADDR_CHAR}+@{_ADDR_CHAR}+")
 
 
 @dataclass(frozen=True)
@@ -132,7 +129,7 @@ def archived_envelope(raw: bytes) -> ArchivedEnvelope:
     rcpts: list[str] = []
     for name in ("X-Original-To", "Delivered-To"):
         for value in _all(headers, name):
-            for address in _addresses(value):
+            for address in recorded_addresses(value):
                 if address not in rcpts:
                     rcpts.append(address)
     return ArchivedEnvelope(mail_from, tuple(rcpts))
@@ -142,18 +139,8 @@ def _return_path(value: str) -> str | None:
     text = value.strip()
     if re.fullmatch(r"<\s*>", text):
         return ""
-    found = _addresses(text)
+    found = recorded_addresses(text)
     return found[0] if found else None
-
-
-def _addresses(value: str) -> list[str]:
-    try:
-        found = [addr for _name, addr in getaddresses([value]) if "@" in addr]
-    except Exception:  # noqa: BLE001 - getaddresses chokes on some junk
-        found = []
-    if not found:
-        found = _ADDR.findall(value)
-    return [a.strip() for a in found if a.strip()]
 
 
 def _headers(raw: bytes) -> Sequence[tuple[str, str]] | None:

@@ -3,7 +3,7 @@
 Our own forwards carry X-CSBA-* headers that the CSBA team trusts (region,
 seller, category, contact); the same names coming from outside must not
 survive into anything the router later reads or writes.  Which lines are
-header fields is decided by router.mailheader, the rule of the parser the
+header fields is decided by router.mail.header, the rule of the parser the
 classifier reads stored mail with (plus RFC 5322's obsolete ``Name : value``
 form), so every field the classifier could see is removed.
 """
@@ -14,7 +14,7 @@ import re
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from router.mailheader import section_span
+from router.mail.header import section_span
 
 _CSBA_PREFIX = b"x-csba-"
 _CSBA = re.compile(re.escape(_CSBA_PREFIX), re.IGNORECASE)
@@ -56,7 +56,7 @@ def clean_message(raw: bytes) -> tuple[bytes, str | None]:
 
     Every arriving message needs both, and intake's cost per message is what
     a sender waits for: the header's bounds come from one regex pass
-    (router.mailheader.section_span), and fields are only cut out where an
+    (router.mail.header.section_span), and fields are only cut out where an
     ``X-CSBA-`` appears in it.  The Message-ID is the first such field the
     parser reads in the bytes returned.
     """

@@ -32,7 +32,7 @@ from router.categories import (
 )
 from router.config import Config
 from router.decide.classify import Decision
-from router.decide.message import Evidence
+from router.mail.message import Evidence
 
 NOTICE_REPEAT_DAYS = 30
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from router.config import Config
-from router.decide.message import Envelope, ParsedMail
-from router.decide.parse import parse_message
 from router.decide.trust import Verified
+from router.mail.message import Envelope, ParsedMail
+from router.mail.read import parse_message
 from router.verify import authenticate
 
 #: Messages of a batch whose checks run at once: they mostly wait on DNS, and

@@ -50,13 +50,14 @@ from router.act.compose import (
     compose_redirect,
 )
 from router.act.queue import Queued, enqueue_composed
+from router.act.templates import NoticeTemplates
 from router.cases import work as case_work
 from router.cases.book import DbCaseBook
 from router.categories import BOUNCE
 from router.config import Config
 from router.decide.classify import Decision, classify
-from router.decide.identify import strip_tag
-from router.decide.message import ParsedMail
+from router.mail.addresses import strip_tag
+from router.mail.message import ParsedMail
 from router.pipeline.claims import settle
 from router.pipeline.plan import Facts, Plan, make_plan
 from router.pipeline.prepare import Read, read, read_many
@@ -88,8 +89,8 @@ class Processed:
     decision: Decision
 
 
-def process(engine: Engine, config: Config, received_id: int, owner: str, templates: Any,
-            *, force_category: str | None = None,
+def process(engine: Engine, config: Config, received_id: int, owner: str,
+            templates: NoticeTemplates, *, force_category: str | None = None,
             deliverer: Deliverer | None = None, watch: Watch | None = None) -> Processed:
     """Decide and act on one message this worker holds the lease of."""
     with engine.connect() as conn:
@@ -116,7 +117,7 @@ def process(engine: Engine, config: Config, received_id: int, owner: str, templa
 
 
 def process_batch(engine: Engine, config: Config, ids: list[int], owner: str,
-                  templates: Any, deliverer: Deliverer | None = None,
+                  templates: NoticeTemplates, deliverer: Deliverer | None = None,
                   watch: Watch | None = None) -> tuple[dict[int, Processed], list[int]]:
     """Decide and act on several leased messages, one commit for all of them.
 
@@ -281,7 +282,7 @@ def preview(conn: Connection, config: Config, row: Any, *,
 
 
 def _write(engine: Engine, config: Config, planned: _Planned, owner: str,
-           templates: Any, deliverer: Deliverer | None = None,
+           templates: NoticeTemplates, deliverer: Deliverer | None = None,
            watch: Watch | None = None) -> Processed:
     """Write one message's outcome in its own transaction."""
     (done,) = _write_many(engine, config, [planned], owner, templates, deliverer, watch)
@@ -289,7 +290,7 @@ def _write(engine: Engine, config: Config, planned: _Planned, owner: str,
 
 
 def _write_many(engine: Engine, config: Config, batch: list[_Planned], owner: str,
-                templates: Any, deliverer: Deliverer | None = None,
+                templates: NoticeTemplates, deliverer: Deliverer | None = None,
                 watch: Watch | None = None) -> list[Processed]:
     """Write the outcomes in ONE transaction; all or none (then it raises).
 
@@ -358,8 +359,9 @@ def _write_all(conn: Connection, config: Config, batch: list[_Planned],
     return [Processed(p.row.id, p.plan.state, decided[p.row.id]) for p in batch], queued
 
 
-def _compose(config: Config, kind: str, decision: Decision, row: Any, templates: Any,
-             now: datetime, mail: ParsedMail) -> tuple[int, Composed]:
+def _compose(config: Config, kind: str, decision: Decision, row: Any,
+             templates: NoticeTemplates, now: datetime, mail: ParsedMail
+             ) -> tuple[int, Composed]:
     """The mail the plan sends about `row`, to the address deciding found."""
     key = str(row.id)
     if kind == "forward":

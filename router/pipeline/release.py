@@ -23,12 +23,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from router import states
+from router.act.templates import NoticeTemplates
 from router.categories import ORDER_UNKNOWN
 from router.config import Config
 from router.decide.classify import Decision
@@ -60,7 +60,7 @@ class Release:
     detail: str = ""  # NOT_HELD: its state; REFUSED, FAILED, LOST: why
 
 
-def release(engine: Engine, config: Config, received_id: int, templates: Any, *,
+def release(engine: Engine, config: Config, received_id: int, templates: NoticeTemplates, *,
             owner: str, category: str | None = None) -> Release:
     """Decide one held message again now (or act on it as `category`); never raises."""
     try:
@@ -72,8 +72,8 @@ def release(engine: Engine, config: Config, received_id: int, templates: Any, *,
                        detail=f"{type(error).__name__}: {error}; nothing changed")
 
 
-def _release(engine: Engine, config: Config, received_id: int, templates: Any, owner: str,
-             category: str | None) -> Release:
+def _release(engine: Engine, config: Config, received_id: int, templates: NoticeTemplates,
+             owner: str, category: str | None) -> Release:
     with engine.connect() as conn:
         row = conn.execute(sa.select(received).where(received.c.id == received_id)).one_or_none()
         if row is None:
@@ -123,14 +123,14 @@ def held_ids(engine: Engine, *, category: str | None = None,
         return [int(i) for i in conn.execute(query).scalars()]
 
 
-def release_many(engine: Engine, config: Config, ids: Sequence[int], templates: Any, *,
+def release_many(engine: Engine, config: Config, ids: Sequence[int], templates: NoticeTemplates, *,
                  owner: str, category: str | None = None) -> list[Release]:
     """`release` for each id, in the order given; each on its own."""
     return [release(engine, config, i, templates, owner=owner, category=category) for i in ids]
 
 
-def redecide_order_unknown(engine: Engine, config: Config, seller_id: str, templates: Any, *,
-                           owner: str) -> list[Release]:
+def redecide_order_unknown(engine: Engine, config: Config, seller_id: str,
+                           templates: NoticeTemplates, *, owner: str) -> list[Release]:
     """After an import of `seller_id`'s orders: act on its held mail whose order is now known.
 
     Only messages held as `order_unknown` that name an order id can change

@@ -20,11 +20,11 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from router import states
+from router.act.templates import NoticeTemplates
 from router.aio import first_of
 from router.config import Config
 from router.decide.decision import Decision
@@ -55,7 +55,7 @@ OnDecided = Callable[[Decision], None]
 
 
 async def run_workers(engine: Engine, get_config: Callable[[], Config],
-                      get_templates: Callable[[], Any], *,
+                      get_templates: Callable[[], NoticeTemplates], *,
                       owner: str, stop: asyncio.Event, wake: asyncio.Event,
                       on_acted: Callable[[], None] | None = None,
                       deliverer: Deliverer | None = None,
@@ -119,7 +119,7 @@ async def burst_pause(engine: Engine, stop: asyncio.Event) -> None:
 
 
 def process_safely(engine: Engine, config: Config, received_id: int, owner: str,
-                   templates: Any, force_category: str | None = None,
+                   templates: NoticeTemplates, force_category: str | None = None,
                    deliverer: Deliverer | None = None, watch: Watch | None = None,
                    on_decided: OnDecided | None = None) -> str:
     """Process one message; an error is recorded on it, never raised."""
@@ -145,7 +145,7 @@ def process_safely(engine: Engine, config: Config, received_id: int, owner: str,
 
 
 def process_batch_safely(engine: Engine, config: Config, ids: list[int], owner: str,
-                         templates: Any, deliverer: Deliverer | None = None,
+                         templates: NoticeTemplates, deliverer: Deliverer | None = None,
                          watch: Watch | None = None,
                          on_decided: OnDecided | None = None) -> dict[int, str]:
     """Process claimed messages together; errors are recorded per message, never raised."""
@@ -168,7 +168,8 @@ def process_batch_safely(engine: Engine, config: Config, ids: list[int], owner: 
     return state_of
 
 
-def drain(engine: Engine, config: Config, templates: Any, *, owner: str) -> dict[str, int]:
+def drain(engine: Engine, config: Config, templates: NoticeTemplates, *,
+          owner: str) -> dict[str, int]:
     """Process every waiting message now (ingest, release, tests); counts by state."""
     counts: dict[str, int] = {}
     while ids := claim(engine, owner, utcnow(), LEASE, BATCH):

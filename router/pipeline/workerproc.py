@@ -56,7 +56,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
@@ -65,6 +65,9 @@ from router.config import Config, ConfigError, load_config
 from router.heap import long_lived
 from router.pipeline.claims import abandon
 from router.pipeline.watchdog import Reporter, Watchdog, seconds
+
+if TYPE_CHECKING:  # loaded in the child, where it decides
+    from router.act.templates import NoticeTemplates
 
 log = logging.getLogger("router.pipeline")
 
@@ -293,7 +296,7 @@ class WorkerPool:
 class _Current:
     """The child's config and templates of this moment (a reload replaces both)."""
 
-    def __init__(self, config: Config, templates: Any) -> None:
+    def __init__(self, config: Config, templates: NoticeTemplates) -> None:
         self.config = config
         self.templates = templates
 
@@ -410,7 +413,7 @@ async def _serve_child(path: Path, config: Config, fd: int, report: int) -> int:
     return 0
 
 
-def _load(path: Path) -> tuple[Config, Any]:
+def _load(path: Path) -> tuple[Config, NoticeTemplates]:
     """The config and notice templates a reload reads (in a thread; see daemon._load)."""
     from router.act.templates import NoticeTemplates
 

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from router.categories import UNAUTHENTICATED
 from router.decide.decision import Decision
-from router.decide.identify import strip_tag
+from router.mail.addresses import strip_tag
 from router.pipeline.plan import NOTICE_REPEAT_DAYS, Facts
 from router.store.schema import decisions, outgoing, received
 

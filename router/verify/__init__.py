@@ -17,8 +17,8 @@ from email.utils import getaddresses
 
 from router.config.model import Config
 from router.decide.identify import find_seller
-from router.decide.message import Envelope, ParsedMail
 from router.decide.trust import Verified, assess
+from router.mail.message import Envelope, ParsedMail
 from router.verify.checks import check_arc, check_dkim, check_dmarc, check_spf
 from router.verify.dns import Budget, resolver_for
 

@@ -19,7 +19,6 @@ from router.act import (
     Composed,
     ComposeError,
     NoticeTemplates,
-    canonical_original,
     compose_forward,
     compose_notice,
     compose_redirect,
@@ -28,8 +27,9 @@ from router.act import (
 from router.config.model import Config
 from router.decide.classify import Decision, classify
 from router.decide.facts import MemoryHistory, MemoryOrderBook
-from router.decide.message import Envelope
-from router.decide.parse import parse_message
+from router.mail.message import Envelope
+from router.mail.read import parse_message
+from router.mail.write import canonical_original
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 ORDER = "302-1234567-1234567"
@@ -497,48 +497,3 @@ def test_redirect_needs_a_bsm_address() -> None:
     with pytest.raises(ComposeError, match="bsm_address"):
         compose_redirect(CONFIG, decision(action="redirect", region="cn2de",
                                           seller_id="BRIGHT"), ORIGINAL, key=9, now=NOW)
-
-
-# --------------------------------------------------------------------------
-# The cover note's helpers match what they stand for.
-
-
-def _samples() -> list[str]:
-    """Values as decisions and originals give them: words of every length, odd blanks."""
-    import random
-
-    rng = random.Random(7)
-    alphabet = "abcdefghij-_.,ÄöüßéΩ漢\t\n\r\x00\x7f\u00a0\u2028\u3000\x1c "
-    values = ["", " ", "a", "x" * 200, "  two  spaces ", "tab\there", "Grüße aus Köln"]
-    for _ in range(400):
-        words = ["".join(rng.choice(alphabet) for _ in range(rng.choice((1, 3, 8, 30, 90))))
-                 for _ in range(rng.randint(0, 25))]
-        values.append(rng.choice((" ", "  ", "\n")).join(words))
-    return values
-
-
-def test_text_is_one_line_as_the_regex_makes_it() -> None:
-    from router.act.compose import _CONTROL, _text
-
-    for value in _samples():
-        assert _text(value) == " ".join(_CONTROL.sub(" ", value).split()), repr(value)
-
-
-def test_wrap_is_textwrap_for_one_line() -> None:
-    import textwrap
-
-    from router.act.compose import _text, _wrap
-
-    for value in _samples():
-        line = _text(value)
-        for width in (1, 10, 40, 57, 76):
-            expected = textwrap.wrap(line, width, break_long_words=False,
-                                     break_on_hyphens=False) or [""]
-            assert _wrap(line, width) == expected, (line, width)
-
-
-def test_canonical_original_of_mixed_line_ends() -> None:
-    for raw in (b"a\r\nb\nc\r\n", b"a\rb\r\n", b"a\n\nb", b"a\r\r\nb", b"", b"\r\n\r\nX: y\r\n",
-                b"a\r\nb\r\n"):
-        expected = re.sub(rb"\r?\n", b"\r\n", raw.lstrip(b"\r\n"))
-        assert canonical_original(raw) == expected, raw

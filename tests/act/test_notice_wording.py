@@ -27,7 +27,7 @@ from router.categories import BOUNCE, BUILTIN_CATEGORIES, DEFAULT_ACTIONS, PRE_S
 from router.config.loader import load_config
 from router.config.model import Config
 from router.decide.classify import Decision, classify
-from router.decide.parse import parse_message
+from router.mail.read import parse_message
 from tests.decide.labelled.world import Label, World, load
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)

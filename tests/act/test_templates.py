@@ -10,14 +10,9 @@ from typing import Any
 import pytest
 
 from router.act.compose import RegionView, SellerView
-from router.act.templates import (
-    NoticeTemplates,
-    TemplateSetupError,
-    candidate_names,
-    find_packaged_dir,
-    split_subject,
-)
+from router.act.templates import NoticeTemplates, candidate_names
 from router.categories import BOUNCE, DEFAULT_ACTIONS, SELLER_QUESTION
+from router.mail.templates import TemplateSetupError, find_packaged_dir, split_subject
 
 ORDER = "302-1234567-1234567"
 LANGUAGES = ("de", "fr", "en", "zh")
@@ -71,7 +66,7 @@ def write(root: Path, name: str, text: str) -> None:
 
 
 def test_every_bounce_category_has_a_file_per_language() -> None:
-    notices = find_packaged_dir() / "notices"
+    notices = find_packaged_dir("notices") / "notices"
     for category in (*BOUNCED, "default"):
         for language in LANGUAGES:
             assert (notices / f"{category}.{language}.txt.j2").is_file(), (category, language)
@@ -205,7 +200,8 @@ def test_override_may_extend_the_packaged_layout(tmp_path: Path) -> None:
 
 
 def test_override_of_the_layout_reaches_every_category(tmp_path: Path) -> None:
-    packaged_layout = (find_packaged_dir() / "notices/_layout.fr.txt.j2").read_text("utf-8")
+    layout = find_packaged_dir("notices") / "notices/_layout.fr.txt.j2"
+    packaged_layout = layout.read_text("utf-8")
     write(tmp_path, "notices/_layout.fr.txt.j2",
           packaged_layout.replace("Cordialement,", "Bien à vous,"))
     templates = NoticeTemplates(override_dir=tmp_path)
@@ -242,7 +238,7 @@ def test_missing_override_dir_is_only_a_warning(tmp_path: Path,
 
 def test_no_packaged_folder_is_a_setup_error(tmp_path: Path) -> None:
     with pytest.raises(TemplateSetupError, match="no templates folder"):
-        find_packaged_dir([tmp_path / "a", tmp_path / "b"])
+        find_packaged_dir("notices", [tmp_path / "a", tmp_path / "b"])
     with pytest.raises(TemplateSetupError):
         NoticeTemplates(packaged_dir=tmp_path)
 

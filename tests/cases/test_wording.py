@@ -24,8 +24,8 @@ from router.config.model import Config
 from router.decide.casefacts import CaseRef, ForwardRef, MemoryCaseBook
 from router.decide.classify import Decision, classify
 from router.decide.facts import MemoryHistory
-from router.decide.message import Envelope
-from router.decide.parse import parse_message
+from router.mail.message import Envelope
+from router.mail.read import parse_message
 from tests.act.test_notice_wording import ENGLISH, NAMES
 from tests.decide.test_classify import BOOK, ORDER, SELLER, make_config
 

@@ -6,7 +6,7 @@ header it is about; everything else is an ordinary person's mail.
 
 from __future__ import annotations
 
-from router.decide.message import Attachment, ParsedMail
+from router.mail.message import Attachment, ParsedMail
 
 BASE_HEADERS = (
     ("From", "Erika Mustermann <erika@example.de>"),

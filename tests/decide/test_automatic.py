@@ -16,8 +16,8 @@ import pytest
 from router.decide.automatic import automatic_signals, is_automatic, match_subject
 from router.decide.automatic_headers import FORWARD_MARKERS
 from router.decide.automatic_subjects import SUBJECTS
-from router.decide.message import Attachment, Envelope, ParsedMail
-from router.decide.parse import parse_message
+from router.mail.message import Attachment, Envelope, ParsedMail
+from router.mail.read import parse_message
 from tests.decide.mailfixture import make_mail
 from tests.helpers import shared_path
 

@@ -15,8 +15,8 @@ from router.decide.cases import case_tags, referenced_ids
 from router.decide.classify import Decision, classify
 from router.decide.explain import explain
 from router.decide.facts import MemoryHistory
-from router.decide.message import Envelope
-from router.decide.parse import parse_message
+from router.mail.message import Envelope
+from router.mail.read import parse_message
 from tests.decide.test_classify import BOOK, ORDER, SELLER, make_config
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)

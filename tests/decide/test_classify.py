@@ -19,9 +19,9 @@ from router.config.model import Config
 from router.decide.classify import JSON_KEYS, Decision, classify, covering_period
 from router.decide.explain import explain
 from router.decide.facts import ContactRecord, MemoryHistory, MemoryOrderBook, OrderFacts
-from router.decide.message import Envelope
-from router.decide.parse import parse_message
 from router.decide.vocabulary import ACCOUNT_MATCHER, PRE_ORDER_MATCHER, PhraseMatcher, normalise
+from router.mail.message import Envelope
+from router.mail.read import parse_message
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 SELLER = "service@musterhandel.de"

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from router.decide.classify import classify
 from router.decide.decision import Decision
-from router.decide.message import Envelope
-from router.decide.parse import parse_message
+from router.mail.message import Envelope
+from router.mail.read import parse_message
 from tests.decide.labelled.world import load
-from tests.decide.test_parse import corpus_files
 from tests.helpers import shared_path
+from tests.mail.test_read import corpus_files
 
 HERE = Path(__file__).resolve().parent
 SELLER = Envelope(mail_from="service@musterhandel.de", rcpt_tos=("csba-de2de@amazon.de",))

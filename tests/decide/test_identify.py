@@ -8,7 +8,7 @@ import pytest
 
 from router.config.model import Config
 from router.decide.identify import find_region, find_seller, lookup_region, lookup_seller
-from router.decide.message import Envelope, ParsedMail
+from router.mail.message import Envelope, ParsedMail
 
 
 def make_config(**overrides: Any) -> Config:

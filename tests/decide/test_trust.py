@@ -18,9 +18,9 @@ from router.decide.authresults import AuthResult, authserv_id, believed_results,
 from router.decide.classify import classify
 from router.decide.explain import explain
 from router.decide.facts import MemoryHistory, MemoryOrderBook
-from router.decide.message import Envelope
-from router.decide.parse import parse_message
 from router.decide.trust import Verified, aligned, judge, organisational_domain
+from router.mail.message import Envelope
+from router.mail.read import parse_message
 from tests.decide.test_classify import BOOK, ORDER, make_config
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from router.decide.html_text import html_to_text
-from router.decide.message import ParsedMail
-from router.decide.parse import parse_message
 from router.decide.unwrap import Unwrapped, is_forward_subject, strip_forward_prefix, unwrap
+from router.mail.html_text import html_to_text
+from router.mail.message import ParsedMail
+from router.mail.read import parse_message
 
 FORWARDS = Path(__file__).resolve().parent / "forwards"
 CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"

@@ -1,6 +1,6 @@
 """The HTML-to-text tree walk the router used before issue 12, as a reference.
 
-router/decide/html_text.py now streams libxml2's events instead of building
+router/mail/html_text.py now streams libxml2's events instead of building
 a BeautifulSoup tree (the tree cost seconds on big or deep HTML); its
 output must stay exactly what this walk gives, and the differential fuzz
 test (tests/fuzz/test_fuzz_html.py) checks that on generated tag soup.

@@ -1,6 +1,6 @@
 """Inputs built to be slow: the known worst cases for each per-message step.
 
-Shared by the tests (tests/decide/test_html_text.py, tests/fuzz/) and by
+Shared by the tests (tests/mail/test_html_text.py, tests/fuzz/) and by
 bench/worst_html.py, which times them through the whole decide path.  Each
 builder takes a size in characters so a bench can show how the cost grows
 (linear: double the size, double the time).

@@ -23,11 +23,11 @@ from router.config.errors import ConfigError
 from router.config.loader import load_config
 from router.decide.classify import classify
 from router.decide.decision import Decision
-from router.decide.html_text import html_to_text
 from router.decide.language import warm_up
-from router.decide.message import Envelope, ParsedMail
-from router.decide.parse import parse_message
 from router.decide.unwrap import Unwrapped, unwrap
+from router.mail.html_text import html_to_text
+from router.mail.message import Envelope, ParsedMail
+from router.mail.read import parse_message
 from router.orders.report import LineError, OrderLine, ReportFormatError, parse_report
 from tests.fuzz import strategies as fs
 from tests.fuzz.bs4_reference import reference_text

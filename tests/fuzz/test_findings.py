@@ -16,9 +16,9 @@ from router.config.loader import load_config
 from router.decide import vocabulary
 from router.decide.classify import classify
 from router.decide.language import detect_language, warm_up
-from router.decide.parse import parse_message
 from router.decide.unwrap import unwrap
 from router.intake.arrival import ArchivedEnvelope, archived_envelope
+from router.mail.read import parse_message
 from router.orders.report import LineError, OrderLine, parse_report
 from tests.fuzz.hostile import html_case, repeat, text_mail
 from tests.fuzz.strategies import REPORT_COLUMNS
@@ -58,8 +58,8 @@ def _decide(raw: bytes) -> float:
                                     "X-Forwarded-For", "Delivered-To"])
 @pytest.mark.parametrize("unit", ["a", "a.", "1-", "\u2013"])
 def test_long_address_header_without_an_address_decides_fast(header: str, unit: str) -> None:
-    # parse._ADDR (From), automatic._BARE_LOCAL (Return-Path, From) and
-    # identify._ADDR (To, X-Forwarded-For, ...) were retried at every
+    # The address patterns of read (From), automatic._BARE_LOCAL (Return-Path,
+    # From) and identify (To, X-Forwarded-For, ...) were retried at every
     # character of the run: a 20,000-character From took 13-23 s.
     world()  # loaded outside the timing
     raw = text_mail(unit, 200_000, header=header)
@@ -77,7 +77,7 @@ def test_long_word_before_an_at_sign_cleans_fast() -> None:
 
 @pytest.mark.parametrize("label", ["From: <", "From: x [mailto:"])
 def test_forwarded_header_with_many_at_signs_unwraps_fast(label: str) -> None:
-    # unwrap._ANGLE_ADDR tried every "@" of the token, each time to its end:
+    # unwrap's bracketed-address pattern tried every "@" of the token, each time to its end:
     # 40,000 characters of "<a@a@..." took 138 s.
     body = ("-----Original Message-----\n" + label + repeat("a@", 200_000)
             + "\nSent: Monday\nTo: b@example.de\nSubject: x\n\nHallo")
@@ -103,7 +103,7 @@ def test_address_patterns_still_find_what_they_found() -> None:
 
 @pytest.mark.parametrize("header", [b"Return-Path", b"Delivered-To", b"X-Original-To"])
 def test_archived_envelope_of_a_long_header_is_fast(header: bytes) -> None:
-    # intake.arrival._ADDR: 20,000 characters without "@" took 6 s.
+    # intake.arrival's address pattern: 20,000 characters without "@" took 6 s.
     raw = header + b": " + b"a" * 200_000 + b"\r\nFrom: x@y.de\r\n\r\nHallo"
     start = time.perf_counter()
     envelope = archived_envelope(raw)
@@ -116,7 +116,7 @@ def test_archived_envelope_of_a_long_header_is_fast(header: bytes) -> None:
 # -- the email parser's cost per line, header field and part -----------------------------------
 # 5 MB built of one of them took 22 s (parts), 8 s (header fields) and
 # 6.7 s (blank lines in a part) before the parser had a budget
-# (router/decide/mimeread.py).
+# (router/mail/mimeread.py).
 
 _HEAD = b"From: kunde@example.de\r\nTo: csba-de2de@amazon.de\r\nSubject: x\r\n"
 _MIXED = (b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"

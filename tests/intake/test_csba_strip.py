@@ -16,10 +16,10 @@ from email.policy import compat32
 import pytest
 
 from router.decide.automatic import automatic_signals
-from router.decide.message import Envelope
-from router.decide.parse import parse_message
 from router.intake.headers import clean_message, strip_csba_headers
-from router.mailheader import BOM, parser_start, read_header, section_span
+from router.mail.header import BOM, parser_start, read_header, section_span
+from router.mail.message import Envelope
+from router.mail.read import parse_message
 
 STAMP = b"Received: from mx.example ([192.0.2.1])\r\n\tby csba-router; Mon, 1 Jun 2026\r\n"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from router.decide.parse import parse_message
+from router.mail.read import parse_message
 from tests.intake.rawsmtp import RawSMTP
 from tests.intake.routerproc import Router
 from tests.intake.test_csba_strip import SHAPES

@@ -14,9 +14,9 @@ from typing import Any
 from router.config.model import Config
 from router.decide.classify import classify
 from router.decide.facts import MemoryHistory, MemoryOrderBook, OrderFacts
-from router.decide.message import Envelope
-from router.decide.parse import parse_message
 from router.decide.trust import Verified
+from router.mail.message import Envelope
+from router.mail.read import parse_message
 from router.verify import NOT_NEEDED, authenticate, verify
 from router.verify.dns import BUDGET_SECONDS
 from tests.decide.test_classify import make_config

@@ -24,8 +24,8 @@ from router.decide.facts import (
     OrderFacts,
     summarise_lines,
 )
-from router.decide.message import Envelope
-from router.decide.parse import parse_message
+from router.mail.message import Envelope
+from router.mail.read import parse_message
 from router.orders.report import OrderLine, parse_report
 
 HERE = Path(__file__).resolve().parent

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from router.decide.html_text import (
+from router.mail.html_text import (
     MAX_HTML_CHARS,
     MAX_HTML_ELEMENTS,
     MAX_HTML_STRINGS,

@@ -2,14 +2,14 @@
 
 One rule for every reader of stored mail: intake strips ``X-CSBA-*`` fields
 by it, and it is the rule of Python's email parser, which the classifier
-reads messages with (router.decide.parse).  When the two read headers
+reads messages with (router.mail.read).  When the two read headers
 differently, a field placed where only the parser still sees a header (after
 a stray ``From `` line, a ``:value`` line, or a bare CR inside a line)
 survives intake's strip and reaches the classifier as if the router had
 written it.
 
 The parser's rule (email.feedparser with the compat32 policy, after
-router.decide.parse has dropped a leading byte-order mark and blank lines):
+router.mail.read has dropped a leading byte-order mark and blank lines):
 
 - lines end at CRLF, LF or a bare CR;
 - the section goes on while a line starts with ``From ``, with a run of

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from router.decide import parse as parse_module
-from router.decide.message import ParsedMail
-from router.decide.parse import MAX_TEXT_CHARS, parse_message
 from router.decide.unwrap import unwrap
+from router.mail import read as parse_module
+from router.mail.message import ParsedMail
+from router.mail.read import MAX_TEXT_CHARS, parse_message
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CORPORA = REPO_ROOT.parent / "shared" / "corpora"

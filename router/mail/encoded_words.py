@@ -12,7 +12,7 @@ import base64
 import binascii
 import re
 
-from router.decide.charsets import decode_bytes, decode_surrogates
+from router.mail.charsets import decode_bytes, decode_surrogates
 
 # Lenient: any charset token (with RFC 2231 *lang), B or Q, text up to ?=.
 _WORD = re.compile(r"=\?([^?\s]{1,64})\?([bBqQ])\?([^?]*?)\?=")

@@ -32,7 +32,7 @@ from email.feedparser import BytesFeedParser
 from email.message import Message
 from email.policy import Policy, compat32
 
-MAX_PARSED_PARTS = 2_100  # parse.MAX_PARTS are read; a few more tell there were more
+MAX_PARSED_PARTS = 2_100  # read.MAX_PARTS are read; a few more tell there were more
 MAX_PARSED_HEADERS = 50_000
 MAX_PARSED_LINES = 500_000
 _CHUNK = 1 << 16

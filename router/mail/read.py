@@ -15,7 +15,7 @@ header fields and lines (see `mimeread`), `MAX_PARTS` parts and
 `MAX_MIME_DEPTH` levels walked, `MAX_MESSAGE_DEPTH` attached messages,
 `MAX_TEXT_CHARS` of body text, `MAX_HTML_PER_MESSAGE` characters of HTML
 and per HTML part the caps of `html_text`.
-Address and header patterns cannot retry over a run (see `_ADDR`).
+Address and header patterns cannot retry over a run (see `addresses`).
 """
 
 from __future__ import annotations
@@ -24,16 +24,17 @@ import base64
 import binascii
 import quopri
 import re
-from datetime import UTC, datetime, timedelta, timezone
 from email.message import Message
 from email.policy import compat32
-from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
+from email.utils import collapse_rfc2231_value
 
-from router.decide.charsets import decode_bytes, decode_surrogates
-from router.decide.encoded_words import decode_header_value
-from router.decide.html_text import MAX_HTML_CHARS, html_to_text
-from router.decide.message import Attachment, ParsedMail
-from router.decide.mimeread import read_message
+from router.mail.addresses import first_address
+from router.mail.charsets import decode_bytes, decode_surrogates
+from router.mail.dates import header_date
+from router.mail.encoded_words import decode_header_value
+from router.mail.html_text import MAX_HTML_CHARS, html_to_text
+from router.mail.message import Attachment, ParsedMail
+from router.mail.mimeread import read_message
 
 MAX_TEXT_CHARS = 1_000_000
 MAX_RAW_BYTES = 40_000_000
@@ -45,12 +46,6 @@ MAX_PARTS = 2_000
 # html_text.MAX_HTML_CHARS): twelve 2 MB parts of hostile HTML took 5 s.
 MAX_HTML_PER_MESSAGE = 2 * MAX_HTML_CHARS
 
-# The lookbehind lets a match start only where a run of local-part
-# characters starts: a search retried at every character of a long run
-# with no "@domain" after it was quadratic (a 20,000-character From took
-# 20 s), and a match never starts inside a run anyway.
-_LOCAL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]"
-_ADDR = re.compile(rf"(?<!{_LOCAL}){_LOCAL}+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _MSGID = re.compile(r"<[^<>\s]+>")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _HEADER_LINE = re.compile(rb"^([!-9;-~]{1,200}?)[ \t]*:[ \t]?(.*)$")
@@ -74,6 +69,33 @@ def parse_message(raw: bytes) -> ParsedMail:
         return parsed
     except Exception as exc:  # noqa: BLE001 - the contract is: never raise
         return _fallback(raw, exc)
+
+
+def _mail(headers: tuple[tuple[str, str], ...], text: str, *, html_only: bool = False,
+          attachments: tuple[Attachment, ...] = (), defects: tuple[str, ...] = (),
+          parse_error: str | None = None, raw_size: int = 0) -> ParsedMail:
+    """The `ParsedMail` of decoded `headers` and body `text`.
+
+    Subject, sender, Message-ID and date are read from the first field of
+    each name, the same way for a parsed tree and for the line-by-line
+    fallback.
+    """
+    first: dict[str, str] = {}
+    for name, value in headers:
+        first.setdefault(name.lower(), value)
+    return ParsedMail(
+        headers=headers,
+        subject=first.get("subject", ""),
+        from_addr=first_address(first.get("from")),
+        message_id=_message_id(first.get("message-id")),
+        date=header_date(first.get("date")),
+        text=text,
+        html_only=html_only,
+        attachments=attachments,
+        defects=defects,
+        parse_error=parse_error,
+        raw_size=raw_size,
+    )
 
 
 def _with_defect(mail: ParsedMail, defect: str) -> ParsedMail:
@@ -101,21 +123,9 @@ class _Builder:
         if len(text) > MAX_TEXT_CHARS:
             text = text[:MAX_TEXT_CHARS]
             self._add_defect(f"body text over {MAX_TEXT_CHARS} characters, truncated")
-        first: dict[str, str] = {}
-        for name, value in headers:
-            first.setdefault(name.lower(), value)
-        return ParsedMail(
-            headers=headers,
-            subject=first.get("subject", ""),
-            from_addr=_first_address(first.get("from")),
-            message_id=_message_id(first.get("message-id")),
-            date=_date(first.get("date")),
-            text=text,
-            html_only=self.html_used and not self.plain_used,
-            attachments=tuple(self.attachments),
-            defects=tuple(self.defects),
-            raw_size=raw_size,
-        )
+        return _mail(headers, text, html_only=self.html_used and not self.plain_used,
+                     attachments=tuple(self.attachments), defects=tuple(self.defects),
+                     raw_size=raw_size)
 
     # -- defects -------------------------------------------------------
     def _add_defect(self, words: str) -> None:
@@ -324,78 +334,11 @@ def _headers(msg: Message) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-# "Name <local@example.com>" or a bare address, with nothing that needs the
-# full address parser (quotes, comments, groups, dots in the name): what
-# `getaddresses` gives for these is the address as written.
-_SIMPLE_MAILBOX = re.compile(
-    r"[ \t]*(?:\w+(?:[ \t]+\w+)*[ \t]*<(?P<angle>{addr})>|(?P<bare>{addr}))[ \t]*".format(
-        addr=r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"))
-
-
-def _first_address(value: str | None) -> str | None:
-    """Bare lower-cased address of the first mailbox in a From-like value."""
-    if not value:
-        return None
-    simple = _SIMPLE_MAILBOX.fullmatch(value)
-    if simple is not None:
-        return (simple.group("angle") or simple.group("bare")).lower()
-    try:
-        for _name, addr in getaddresses([value]):
-            if "@" in addr and _ADDR.fullmatch(addr.strip()):
-                return addr.strip().lower()
-    except Exception:  # noqa: BLE001 - getaddresses chokes on some junk
-        pass
-    match = _ADDR.search(value)
-    return match.group(0).lower() if match else None
-
-
 def _message_id(value: str | None) -> str | None:
     if not value:
         return None
     match = _MSGID.search(value)
     return match.group(0) if match else value.strip() or None
-
-
-# RFC 5322's own form, "Tue, 03 Nov 2026 09:12:00 +0100", which nearly all
-# mail uses: read directly, as `parsedate_to_datetime` reads it.
-_RFC5322_DATE = re.compile(
-    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-9]{1,2}) "
-    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([1-9][0-9]{3}) "
-    r"([0-9]{2}):([0-9]{2}):([0-9]{2}) ([+-])([0-9]{2})([0-9]{2})")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def _rfc5322_date(value: str) -> datetime | None:
-    """The date of a value in RFC 5322's form, else None (then the full parser decides)."""
-    match = _RFC5322_DATE.fullmatch(value)
-    if match is None:
-        return None
-    day, month, year, hour, minute, second, sign, zone_h, zone_m = match.groups()
-    offset = int(zone_h) * 3600 + int(zone_m) * 60
-    try:
-        if offset == 0 and sign == "-":  # "-0000": the zone is unknown, UTC is meant
-            return datetime(int(year), _MONTHS.index(month) + 1, int(day), int(hour),
-                            int(minute), int(second), tzinfo=UTC)
-        zone = timezone(timedelta(seconds=-offset if sign == "-" else offset))
-        return datetime(int(year), _MONTHS.index(month) + 1, int(day), int(hour),
-                        int(minute), int(second), tzinfo=zone)
-    except ValueError:
-        return None
-
-
-def _date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    fast = _rfc5322_date(value)
-    if fast is not None:
-        return fast
-    try:
-        parsed = parsedate_to_datetime(value)
-    except Exception:  # noqa: BLE001
-        return None
-    if parsed is None:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _fallback(raw: bytes, exc: BaseException) -> ParsedMail:
@@ -412,21 +355,9 @@ def _fallback(raw: bytes, exc: BaseException) -> ParsedMail:
             name = match.group(1).decode("ascii", "replace")
             headers.append((name, match.group(2).decode("utf-8", "surrogateescape")))
     decoded = tuple((n, _safe_decode_header(v)) for n, v in headers)
-    first: dict[str, str] = {}
-    for name, value in decoded:
-        first.setdefault(name.lower(), value)
     text = decode_bytes(body[: MAX_TEXT_CHARS * 4])[0][:MAX_TEXT_CHARS]
-    return ParsedMail(
-        headers=decoded,
-        subject=first.get("subject", ""),
-        from_addr=_first_address(first.get("from")),
-        message_id=_message_id(first.get("message-id")),
-        date=_date(first.get("date")),
-        text=text,
-        defects=("message could not be parsed as MIME",),
-        parse_error=f"{type(exc).__name__}: {exc}"[:500],
-        raw_size=len(raw),
-    )
+    return _mail(decoded, text, defects=("message could not be parsed as MIME",),
+                 parse_error=f"{type(exc).__name__}: {exc}"[:500], raw_size=len(raw))
 
 
 def _safe_decode_header(value: str) -> str:
