@@ -1,19 +1,17 @@
-"""`csba-router serve`: one asyncio process that receives, decides, delivers.
+"""`csba-router serve`: a parent process that receives, and children that decide and deliver.
 
-Three kinds of task share the event loop: the SMTP intake (commits each
-accepted message to `received` before its 250), the pipeline workers
-(router.pipeline: lease a stored message, decide, write decision, contact
-and outgoing mail in one transaction) and the delivery loop (router.act:
-send the `outgoing` queue by the configured transport).  They talk only
-through the database; in-memory events merely wake the next stage early.
-The workers and the delivery loop run in child processes
-(router.pipeline.workerproc, `instance.workers` of them), so deciding does
-not hold the interpreter lock the SMTP sessions need; the parent wakes them
-through pipes.
-IMAP pollers (router.intake.imap, one thread per `imap:` account) store
-like the SMTP intake and wake the pipeline the same way.  The scheduled jobs
-are the monthly statements (apscheduler, router.account.schedule), run in
-this process and sent through the same outgoing queue.
+The parent runs one asyncio loop: the SMTP intake (commits each accepted
+message to `received` before its 250), the IMAP pollers (router.intake.imap,
+one thread per `imap:` account, storing the same way), the monthly
+statements (apscheduler, router.account.schedule) and the monitoring
+listener (router.ops).  The pipeline workers (router.pipeline: lease a
+stored message, decide, write decision, contact and outgoing mail in one
+transaction) and the delivery loop (router.act: send the `outgoing` queue
+by the configured transport) run in `instance.workers` child processes
+(router.pipeline.workerproc), so deciding does not hold the interpreter
+lock the SMTP sessions need.  Parent and children talk only through the
+database; pipes merely wake a child early, reload it or stop it.  Several
+`serve` processes on one PostgreSQL database share the work the same way.
 
 The SMTP server runs inside this process's event loop (``loop.create_server``
 with aiosmtpd's protocol, not its threaded Controller), so signals, reloads

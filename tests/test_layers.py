@@ -9,6 +9,9 @@ act, account and cases as well, so it imports nothing of those either.
 And no module imports another package's private names
 (`from router.x.y import _z`): what a package shares has a public name.
 
+The store does I/O, but sits below the stages that use it: it imports
+none of them (`BELOW`).
+
 Every import counts, at the top of a module, inside a function (the lazy
 ones) or under `if TYPE_CHECKING:`.  `violations` reads any tree, so the
 tests below also plant violations in a made-up one and see them found.
@@ -35,6 +38,14 @@ LOWER_MAY_NOT_IMPORT = ("router.store", "router.act", "router.pipeline", "router
 PURE = {
     "router.decide": LOWER_MAY_NOT_IMPORT,
     "router.mail": (*LOWER_MAY_NOT_IMPORT, "router.decide", "router.account", "router.cases"),
+}
+#: Layers that do I/O but sit below the ones that move mail: what they may not import.
+#: The store keeps the tables and answers questions; it never calls up into
+#: the stages that use it.
+BELOW = {
+    "router.store": ("router.act", "router.pipeline", "router.intake", "router.cli",
+                     "router.daemon", "router.ops", "router.account", "router.cases",
+                     "router.verify"),
 }
 #: Libraries that talk to a database, the network, other processes or an event loop.
 IO_LIBRARIES = frozenset({
@@ -113,6 +124,9 @@ def violations(root: Path, package: str = "router") -> list[str]:
                 found.append(f"{imp}: {layer} imports {imp.module}")
             elif imp.module.split(".")[0] in IO_LIBRARIES:
                 found.append(f"{imp}: {layer} imports an I/O library")
+        for layer, forbidden in BELOW.items():
+            if _within(imp.importer, layer) and any(_within(imp.module, up) for up in forbidden):
+                found.append(f"{imp}: {layer} imports {imp.module}")
         if not _within(imp.module, package):
             continue
         # A private module on the way (router.x._y) or a private name.
@@ -175,6 +189,8 @@ def test_a_clean_tree_has_no_violations(tmp_path: Path) -> None:
      "router.decide imports router.act.compose"),
     ("router/mail/read.py", "from router.decide.unwrap import unwrap\n",
      "router.mail imports router.decide.unwrap"),
+    ("router/store/handled.py", "from router.pipeline.plan import Facts\n",
+     "router.store imports router.pipeline.plan"),
     ("router/act/compose.py", "from router.mail.write import _mime\n",
      "_mime is private to router.mail"),
     ("router/act/compose.py", "import router.mail._wire\n", "_wire is private to router.mail"),

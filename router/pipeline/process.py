@@ -59,12 +59,18 @@ from router.decide.classify import Decision, classify
 from router.mail.addresses import strip_tag
 from router.mail.message import ParsedMail
 from router.pipeline.claims import settle
-from router.pipeline.plan import Facts, Plan, make_plan
+from router.pipeline.plan import NOTICE_REPEAT_DAYS, Facts, Plan, make_plan
 from router.pipeline.prepare import Read, read, read_many
 from router.pipeline.watchdog import Watch, watching
 from router.store import begin_write, received, utcnow
 from router.store.decided import record_decisions
-from router.store.handled import decided_copies, dedup_key, plan_facts
+from router.store.handled import (
+    NoticesSent,
+    decided_copies,
+    decided_copy,
+    dedup_key,
+    notices_sent,
+)
 from router.store.orderbook import DbHistory, DbOrderBook
 
 log = logging.getLogger("router.pipeline")
@@ -265,11 +271,26 @@ def _classify_and_plan(conn: Connection, config: Config, row: Any, *,
 
 def _facts(conn: Connection, classified: _Classified, *, now: datetime,
            copies: Mapping[str, int] | None = None) -> Facts:
-    """What the plan needs from the store about this message (`plan_facts`)."""
+    """What the plan needs from the store about this message.
+
+    The notices sent are read only for a notice's plan (the daily limit, no
+    second notice about the same original).  `copies`, when given, holds the
+    answers of `decided_copies` for the batch.  A message is never its own
+    copy: a held one decided again finds its own earlier decision.
+    """
     decision = classified.decision
-    return plan_facts(conn, address=decision.address, message_id=classified.mail.message_id,
-                      dedup_key=classified.dedup_key, received_id=classified.row.id, now=now,
-                      notices=decision.action == BOUNCE, copies=copies)
+    key = classified.dedup_key
+    copy = None
+    if key is not None:
+        copy = copies.get(key) if copies is not None else decided_copy(conn, key)
+    if copy == classified.row.id:
+        copy = None
+    address = decision.address
+    sent = (notices_sent(conn, address, classified.mail.message_id, now, NOTICE_REPEAT_DAYS)
+            if address is not None and decision.action == BOUNCE
+            else NoticesSent(0, same_original=False))
+    return Facts(seller_address=address, notices_today=sent.today,
+                 noticed_same_original=sent.same_original, duplicate_of=copy)
 
 
 def preview(conn: Connection, config: Config, row: Any, *,

@@ -3,15 +3,14 @@
 Two questions before a message is acted on: was a copy of it decided
 already (the decision holding its dedup key, `seller_id|Message-ID`), and
 which notices went to a seller address lately (the daily limit, no second
-notice about the same original).  `plan_facts` asks both for one message
-and answers with the plan's `Facts`, as the order book answers the
-classifier's questions.  The pipeline reads a whole batch through one
+notice about the same original).  The pipeline asks both for one message
+and builds the plan's `Facts` from the answers, as the order book answers
+the classifier's questions.  The pipeline reads a whole batch through one
 connection, so all take a `Connection`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,7 +20,6 @@ from sqlalchemy.engine import Connection
 from router.categories import UNAUTHENTICATED
 from router.decide.decision import Decision
 from router.mail.addresses import strip_tag
-from router.pipeline.plan import NOTICE_REPEAT_DAYS, Facts
 from router.store.schema import decisions, outgoing, received
 
 
@@ -83,25 +81,3 @@ def notices_sent(conn: Connection, address: str, message_id: str | None, now: da
         if message_id and original == message_id:
             same = True
     return NoticesSent(today, same)
-
-
-def plan_facts(conn: Connection, *, address: str | None, message_id: str | None,
-               dedup_key: str | None, received_id: int, now: datetime, notices: bool = True,
-               copies: Mapping[str, int] | None = None) -> Facts:
-    """What the plan needs from the store; the notices sent only when `notices`.
-
-    Only a notice's plan reads them (the daily limit, no second notice about
-    the same original), so they are not read for other actions.  `copies`,
-    when given, holds the answers of `decided_copies` for a batch that
-    includes `dedup_key`.  A message is never its own copy: a held one
-    decided again finds its own earlier decision under its key.
-    """
-    copy = None
-    if dedup_key is not None:
-        copy = copies.get(dedup_key) if copies is not None else decided_copy(conn, dedup_key)
-    if copy == received_id:
-        copy = None
-    sent = (notices_sent(conn, address, message_id, now, NOTICE_REPEAT_DAYS)
-            if address is not None and notices else NoticesSent(0, same_original=False))
-    return Facts(seller_address=address, notices_today=sent.today,
-                 noticed_same_original=sent.same_original, duplicate_of=copy)
