@@ -120,6 +120,7 @@ class AccountPoller:
         self._broken: dict[int, float] = {}
         self._uidvalidity: int | None = None
         self._healthy = False  # the current session has drained at least once
+        self._stored = 0  # messages stored by this poller: did a drain find anything
 
     def facts(self, event: str, **more: Any) -> dict[str, Any]:
         return {"event": event, "account": self.account.name, **more}
@@ -180,11 +181,21 @@ class AccountPoller:
                 security=account.security, uidvalidity=uidvalidity, idle=idle,
                 move=b"MOVE" in caps))
             mark = self._mark_for(uidvalidity)
+            chained = False  # this drain runs because the last one was told of new mail
             while not self.stop.is_set():
+                _announced(client)  # this drain's SEARCH sees everything announced so far
+                stored = self._stored
                 mark = self._drain(client, caps, mark)
                 self._healthy = True
                 if self.stop.is_set():
                     break
+                # Mail that landed during the drain was not in its SEARCH, and an
+                # IDLE now would not report it: drain again.  Not after a chained
+                # drain that stored nothing: a server that repeats EXISTS without
+                # new mail must not keep the session from ever waiting.
+                chained = _announced(client) and (not chained or self._stored > stored)
+                if chained:
+                    continue
                 if idle and self._idle(client):
                     continue  # the folder changed: drain at once
                 if self.stop.wait(0 if idle else account.poll_interval.total_seconds()):
@@ -254,6 +265,7 @@ class AccountPoller:
                     "received", id=row_id, channel="imap", channel_ref=item.channel_ref,
                     message_id=item.message_id, size=len(item.raw)))
             if ids:
+                self._stored += len(ids)
                 self.on_stored(len(ids))
                 self._move(client, caps, [item.uid for item in items])
         return mark
@@ -403,6 +415,19 @@ class AccountPoller:
             if any(len(r) > 1 and r[1] in _WAKING for r in responses):
                 return True
         return False
+
+
+def _announced(client: IMAPClient) -> bool:
+    """Whether a reply since the last call announced new mail (an untagged EXISTS); forgets it.
+
+    A server announces new mail once, in the reply to whatever command comes
+    next, and a SEARCH sees only mail announced before it: mail that lands
+    during a drain is announced in the reply to its SEARCH or MOVE, and an
+    IDLE after that stays silent about it.  imapclient does not return such
+    lines; imaplib keeps them (`IMAP4.response`), which this reads.
+    """
+    _, data = client._imap.response("EXISTS")
+    return data != [None]
 
 
 def _close(client: IMAPClient, *, logout: bool) -> None:
