@@ -125,13 +125,17 @@ STORAGE_LINE = r"url: sqlite:///\./var/router\.db"
 TRANSPORT_LINE = r"transport: maildir://\./var/outbox"
 
 
-def pipeline_processes(count: int) -> dict[str, str]:
+def pipeline_processes(count: int, lease: timedelta | None = None) -> dict[str, str]:
     """A `config_text` extra: `instance.workers`, the pipeline processes of a daemon.
 
     Fixed by the crash tests, so that their cost and what a crash can leave
-    in flight do not depend on the machine's number of CPUs.
+    in flight do not depend on the machine's number of CPUs.  `lease`: an
+    `instance.lease` too (a test that waits for real leases to end).
     """
-    return {r"(?m)^instance:$": f"instance:\n  workers: {count}"}
+    lines = f"instance:\n  workers: {count}"
+    if lease is not None:
+        lines += f"\n  lease: {int(lease.total_seconds())}s"
+    return {r"(?m)^instance:$": lines}
 
 
 @pytest.fixture
