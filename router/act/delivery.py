@@ -44,7 +44,8 @@ log = logging.getLogger("router.delivery")
 #: lease every `RENEW_SECONDS` (a relay may take minutes: `DELIVERY_TIMEOUT`),
 #: so a live one never loses a row mid-delivery, while the rows of one that
 #: died are due again for the others after at most this long (the contract:
-#: a killed instance's outgoing mail is taken over within 2 minutes).
+#: a killed instance's outgoing mail is taken over within 2 minutes).  Both
+#: follow `instance.lease` (`leases`): these are its default's.
 LEASE = timedelta(seconds=90)
 RENEW_SECONDS = 30.0
 #: The most one message's delivery may take (all recipients, all commands).
@@ -62,7 +63,7 @@ BATCH = 1
 MAILDIR_BATCH = 64
 #: How long mail a pipeline worker queued for its own delivery (`Handoff`)
 #: stays its own: if the worker dies between its commit and the delivery,
-#: the delivery loop takes the rows after this.
+#: the delivery loop takes the rows after this (`instance.lease`; its default).
 HANDOFF_LEASE = timedelta(seconds=60)
 #: Longest idle sleep: rows queued by other processes (ingest, release, a
 #: second instance) are found at the latest after this many seconds.
@@ -127,9 +128,10 @@ async def deliver_pass(
     cfg = _current(config)
     transport = transport_for(cfg)
     batch = MAILDIR_BATCH if isinstance(transport, MaildirTransport) else BATCH
+    lease, _renew = leases(cfg.instance.lease)
     summary = PassSummary()
     while stop is None or not stop.is_set():
-        rows = await asyncio.to_thread(claim_due, engine, clock(), owner, LEASE, batch)
+        rows = await asyncio.to_thread(claim_due, engine, clock(), owner, lease, batch)
         if not rows:
             break
         outcomes = await _deliver_rows(engine, cfg, clock, transport, rows, on_attempt)
@@ -191,7 +193,7 @@ async def _deliver_rows(engine: Engine, config: Config, clock: Callable[[], date
     each, side by side (over SMTP the batch is a single row, recorded as
     soon as the relay answered).  The claim is renewed meanwhile.
     """
-    async with _renewing(engine, rows, clock):
+    async with _renewing(engine, rows, clock, *leases(config.instance.lease)):
         if isinstance(transport, MaildirTransport):
             return await asyncio.to_thread(_deliver_local, engine, config, clock, transport,
                                            rows, on_attempt)
@@ -203,13 +205,23 @@ async def _deliver_rows(engine: Engine, config: Config, clock: Callable[[], date
                                    _attempts(rows, parcels, results), clock(), on_attempt)
 
 
+def leases(lease: timedelta) -> tuple[timedelta, float]:
+    """The delivery lease and its renewal interval in seconds, for `instance.lease`.
+
+    One and a half leases, renewed every half lease: a renewal can fail
+    (the database away) for a whole lease before the claim runs out.  At
+    the default (60s) they are `LEASE` and `RENEW_SECONDS`.
+    """
+    return lease * 3 / 2, lease.total_seconds() / 2
+
+
 @contextlib.asynccontextmanager
-async def _renewing(engine: Engine, rows: Sequence[QueueRow],
-                    clock: Callable[[], datetime]) -> AsyncIterator[None]:
-    """Keep the claim on `rows` every `RENEW_SECONDS` while the block runs."""
+async def _renewing(engine: Engine, rows: Sequence[QueueRow], clock: Callable[[], datetime],
+                    lease: timedelta, every: float) -> AsyncIterator[None]:
+    """Keep the claim on `rows` (`leases`) while the block runs."""
     done = asyncio.Event()
     task = asyncio.create_task(renew_claim(engine, [r.id for r in rows],
-                                           rows[0].next_try_at, clock, done))
+                                           rows[0].next_try_at, clock, done, every, lease))
     try:
         yield
     finally:
@@ -219,8 +231,8 @@ async def _renewing(engine: Engine, rows: Sequence[QueueRow],
 
 async def renew_claim(engine: Engine, ids: list[int], held_until: datetime,
                       clock: Callable[[], datetime], done: asyncio.Event,
-                      every: float = RENEW_SECONDS) -> None:
-    """Extend the lease on `ids` by `LEASE` every `every` seconds until `done`.
+                      every: float = RENEW_SECONDS, lease: timedelta = LEASE) -> None:
+    """Extend the claim on `ids` by `lease` every `every` seconds until `done`.
 
     A failed renewal is logged and tried again at the next turn: the lease
     only runs out (and another deliverer may send the row too) if the
@@ -230,7 +242,7 @@ async def renew_claim(engine: Engine, ids: list[int], held_until: datetime,
         await first_of(done, timeout=every)
         if done.is_set():
             return
-        until = clock() + LEASE
+        until = clock() + lease
         try:
             await asyncio.to_thread(renew, engine, ids, held_until, until)
         except Exception as exc:
@@ -295,7 +307,9 @@ class Handoff:
 
     def lease_until(self, now: datetime) -> datetime | None:
         """Until when mail queued `now` is the worker's to deliver; None: the loop's."""
-        return now + HANDOFF_LEASE if self.takes_mail() else None
+        if not self.takes_mail():
+            return None
+        return now + _current(self._config).instance.lease
 
     def deliver(self, rows: Sequence[Queued]) -> None:
         """Blocking, never raises: a failure is logged and retried by the delivery loop."""

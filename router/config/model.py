@@ -46,6 +46,11 @@ class Instance(_Section):
     http: ListenAddress | None = None
     # A message that takes longer to decide goes to the failed list.
     decide_timeout: Duration = timedelta(seconds=30)
+    # How long work a pipeline process claimed stays its own: a process that
+    # died leaves its messages and mail to the others after this (its mail
+    # being delivered after half as long again).  At most 60s: the contract
+    # takes a dead instance's work over within 2 minutes.  An addition.
+    lease: Duration = timedelta(seconds=60)
     # Pipeline processes of `serve` (deciding, acting, delivering); None: one
     # per CPU, at most 4.  An addition to the contract's config shape.
     workers: int | None = Field(default=None, ge=1, le=64)
@@ -56,6 +61,14 @@ class Instance(_Section):
         if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", value):
             raise ValueError(f"bad host name {value!r}")
         return value.lower()
+
+    @field_validator("lease")
+    @classmethod
+    def _lease(cls, value: timedelta) -> timedelta:
+        if not timedelta(seconds=5) <= value <= timedelta(seconds=60):
+            raise ValueError("a lease from 5s to 60s (a dead instance's work is taken over "
+                             "within 2 minutes)")
+        return value
 
 
 class Storage(_Section):

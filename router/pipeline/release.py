@@ -35,7 +35,6 @@ from router.decide.classify import Decision
 from router.pipeline.claims import LeaseLost, claim_held, return_held
 from router.pipeline.plan import cannot_take
 from router.pipeline.process import preview, process
-from router.pipeline.runner import LEASE
 from router.store import decisions, received, utcnow
 
 log = logging.getLogger("router.pipeline")
@@ -87,7 +86,7 @@ def _release(engine: Engine, config: Config, received_id: int, templates: Notice
             return Release(received_id, REFUSED, decision, refusal)
     elif plan.state == states.HELD:
         return Release(received_id, KEPT, plan.decision)
-    if not claim_held(engine, received_id, owner, utcnow(), LEASE):
+    if not claim_held(engine, received_id, owner, utcnow(), config.instance.lease):
         return Release(received_id, NOT_HELD, detail="taken by another release meanwhile")
     try:
         outcome = process(engine, config, received_id, owner, templates,

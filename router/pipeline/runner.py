@@ -9,9 +9,10 @@ A worker claims `BATCH` messages at a time with a short lease and processes
 them together (`process_batch`: one write transaction for the batch, and
 each message on its own again when that fails).  Small batches and a short
 lease bound what a killed worker leaves waiting: at most `BATCH` messages,
-for at most `LEASE`.  A lease only has to outlast one batch (well under a
-second; a batch that overruns it is refused at its write, which checks the
-lease, and processed again by whoever took it over).
+for at most the lease (`instance.lease`, `LEASE` by default).  A lease only
+has to outlast one batch (well under a second; a batch that overruns it is
+refused at its write, which checks the lease, and processed again by
+whoever took it over).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from router.store.engine import intake_busy, intake_went_quiet
 
 log = logging.getLogger("router.pipeline")
 
+#: `instance.lease` by default.
 LEASE = timedelta(seconds=60)
 #: Messages claimed, decided and written together.
 BATCH = 50
@@ -76,7 +78,8 @@ async def run_workers(engine: Engine, get_config: Callable[[], Config],
             await burst_pause(engine, stop)
             limit = BURST_BATCH
         try:
-            ids = await asyncio.to_thread(claim, engine, owner, utcnow(), LEASE, limit)
+            ids = await asyncio.to_thread(claim, engine, owner, utcnow(),
+                                          get_config().instance.lease, limit)
         except Exception:
             log.error("claiming messages failed", exc_info=True, extra={"event": "claim_failed"})
             ids = []
@@ -172,7 +175,7 @@ def drain(engine: Engine, config: Config, templates: NoticeTemplates, *,
           owner: str) -> dict[str, int]:
     """Process every waiting message now (ingest, release, tests); counts by state."""
     counts: dict[str, int] = {}
-    while ids := claim(engine, owner, utcnow(), LEASE, BATCH):
+    while ids := claim(engine, owner, utcnow(), config.instance.lease, BATCH):
         for state in process_batch_safely(engine, config, ids, owner, templates).values():
             counts[state] = counts.get(state, 0) + 1
     return counts

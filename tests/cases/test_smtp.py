@@ -12,8 +12,6 @@ naming case 1 are not relayed.  No case mail adds or joins a contact.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,6 +37,7 @@ from tests.cases.smtpworld import (
     sent_at,
     team_reply,
 )
+from tests.cli_run import cli
 from tests.intake.routerproc import Router, free_port
 from tests.pipeline.conftest import inquiry, prepare, start, wait_until
 
@@ -162,8 +161,7 @@ def test_a_case_over_smtp(tmp_path: Path) -> None:
         url, sa.select(contacts).where(contacts.c.received_id == inquiry_2))
     assert len(query(url, sa.select(contacts))) == 2
 
-    listed = subprocess.run([sys.executable, "-m", "router", "--config", str(config), "cases",
-                             "--format", "json"], capture_output=True, text=True, timeout=60)
+    listed = cli("--config", str(config), "cases", "--format", "json")
     assert listed.returncode == 0, listed.stderr
     states = {r["case"]: (r["state"], r["answered_late"]) for r in json.loads(listed.stdout)}
     assert states == {case_1: ("answered", True), case_2: ("answered", False)}

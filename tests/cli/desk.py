@@ -2,15 +2,14 @@
 
 Shared by the `held`, `show`, `release`, `failed` and `orders import` tests:
 mail is stored as SMTP intake stores it and decided by the pipeline in this
-process; the commands run as `python -m router` subprocesses, as a person
-runs them.
+process; the commands run as a person runs them, through the program's
+`main` in this process (`tests.cli_run.cli`: the same output, exit status
+and stderr as the subprocess, without a second of imports each).
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from router.act.templates import NoticeTemplates
 from router.config import Config, load_config
 from router.pipeline.runner import drain
 from router.store import open_engine, upgrade
+from tests.cli_run import cli
 from tests.helpers import REPO
 from tests.pipeline.test_process import ARRIVED
 from tests.pipeline.walk import accept
@@ -44,9 +44,8 @@ class Desk:
     engine: sa.Engine
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if k != "CSBA_ROUTER_CONFIG"}
-        return subprocess.run([sys.executable, "-m", "router", "--config", str(self.path),
-                               *args], capture_output=True, text=True, timeout=120, env=env)
+        """`csba-router --config PATH ARGS`, run in this process (tests/cli_run.py)."""
+        return cli("--config", str(self.path), *args)
 
     def accept(self, raw: bytes, sender: str = SELLER, arrived_at: datetime = ARRIVED) -> int:
         """Store a message as SMTP intake does; its id."""

@@ -5,15 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from router.store import open_engine, upgrade
 from tests.account.dbdata import fill_example
+from tests.cli_run import cli
 from tests.helpers import REPO
 
 CONFIG = """
@@ -57,9 +56,7 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "CSBA_ROUTER_CONFIG"}
-    return subprocess.run([sys.executable, "-m", "router", "--config", str(config), *args],
-                          capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    return cli("--config", str(config), *args, cwd=REPO)
 
 
 def test_json_is_the_contracts_objects_for_every_seller(config: Path) -> None:

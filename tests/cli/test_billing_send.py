@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from router.store import open_engine, outgoing, statements, upgrade
 from tests.account.dbdata import fill_example
+from tests.cli_run import cli
 from tests.helpers import REPO
 
 CONFIG = """
@@ -70,8 +71,8 @@ def _env() -> dict[str, str]:
 
 
 def _run(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(_command(config, *args), capture_output=True, text=True, env=_env(),
-                          cwd=REPO, timeout=180)
+    """One `billing send`, in this process (tests/cli_run.py); the race starts processes."""
+    return cli("--config", str(config), "billing", "send", *args, cwd=REPO)
 
 
 def _outgoing(engine: Engine) -> list[Any]:

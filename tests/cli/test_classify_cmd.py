@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from router.store import contacts, decisions, open_engine, orders, outgoing, received, upgrade
 from router.store.orderbook import DbHistory, DbOrderBook
+from tests.cli_run import cli
 from tests.helpers import REPO
 
 FIXTURES = REPO / "tests" / "decide" / "classify"
@@ -51,10 +50,7 @@ def config(tmp_path: Path) -> Path:
 
 
 def run(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "CSBA_ROUTER_CONFIG"}
-    return subprocess.run(
-        [sys.executable, "-m", "router", "--config", str(config), "classify", *args],
-        capture_output=True, text=True, env=env, cwd=REPO, timeout=60)
+    return cli("--config", str(config), "classify", *args, cwd=REPO)
 
 
 def add_order(url: str, channel: str = "Merchant") -> None:

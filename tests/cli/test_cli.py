@@ -1,4 +1,10 @@
-"""The command line as an admin uses it: exit codes, problem lines, no tracebacks."""
+"""The command line as an admin uses it: exit codes, problem lines, no tracebacks.
+
+`run` starts `python -m router` as a process: the exit status and stderr of
+a real process, for the default config, a broken one, bad usage and the
+console script.  The checks over every command run them in this process
+(`tests.cli_run.cli`, the same `main`), a second of imports less each.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from router.cli import build_parser
+from tests.cli_run import cli
 from tests.helpers import REPO
 
 
@@ -43,10 +50,10 @@ def test_check_config_reports_every_problem_with_exit_2(tmp_path: Path) -> None:
 
 def test_config_order_flag_then_environment(tmp_path: Path) -> None:
     missing = tmp_path / "nope.yaml"
-    by_env = run("check-config", env={"CSBA_ROUTER_CONFIG": str(missing)})
+    by_env = cli("check-config", env={"CSBA_ROUTER_CONFIG": str(missing)}, cwd=REPO)
     assert by_env.returncode == 2 and f"{missing}:1:1: file not found" in by_env.stderr
-    by_flag = run("check-config", "--config", str(REPO / "config" / "router.yaml"),
-                  env={"CSBA_ROUTER_CONFIG": str(missing)})
+    by_flag = cli("check-config", "--config", str(REPO / "config" / "router.yaml"),
+                  env={"CSBA_ROUTER_CONFIG": str(missing)}, cwd=REPO)
     assert by_flag.returncode == 0
 
 
@@ -63,7 +70,7 @@ def test_every_command_refuses_a_broken_config(tmp_path: Path) -> None:
                 "ingest": ["ingest", "x.eml"],
                 "billing": ["billing", "--month", "2026-10"],
                 "contacts": ["contacts", "--month", "2026-10"]}.get(command, [command])
-        result = run("--config", str(broken), *argv)
+        result = cli("--config", str(broken), *argv, cwd=REPO)
         assert result.returncode == 2, (command, result.stderr)
         assert result.stderr.startswith(f"{broken}:"), (command, result.stderr)
         assert "Traceback" not in result.stderr
@@ -74,7 +81,7 @@ def test_help_on_every_command() -> None:
     commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     assert {"check-config", "db", "orders"} <= set(commands)
     for command in commands:
-        result = run(command, "--help")
+        result = cli(command, "--help", cwd=REPO)
         assert result.returncode == 0 and "usage:" in result.stdout, command
 
 

@@ -8,10 +8,8 @@ database and maildir outbox live in tmp_path.
 from __future__ import annotations
 
 import mailbox
-import os
 import sqlite3
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from router.intake.archive import Unreadable
 from router.orders import import_report
 from router.store import decisions, outgoing, received
 from router.store.arrivals import store_received
+from tests.cli_run import cli as router_cli
 from tests.helpers import REPO
 from tests.pipeline.test_process import ORDERS, forward
 
@@ -178,9 +177,7 @@ def make_config(tmp_path: Path) -> Path:
 
 
 def cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "CSBA_ROUTER_CONFIG"}
-    return subprocess.run([sys.executable, "-m", "router", "--config", str(config), *args],
-                          capture_output=True, text=True, timeout=120, env=env, cwd=REPO)
+    return router_cli("--config", str(config), *args, cwd=REPO)
 
 
 def outbox(tmp_path: Path) -> list[bytes]:

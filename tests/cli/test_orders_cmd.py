@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
+from tests.cli_run import cli
 from tests.helpers import REPO
 
 HEADER = ("amazon-order-id\tmerchant-order-id\tpurchase-date\torder-status\t"
@@ -26,10 +25,7 @@ def _config(tmp_path: Path) -> Path:
 
 
 def _run(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "CSBA_ROUTER_CONFIG"}
-    return subprocess.run([sys.executable, "-m", "router", "--config", str(config),
-                           "orders", "import", *args],
-                          capture_output=True, text=True, timeout=120, env=env)
+    return cli("--config", str(config), "orders", "import", *args)
 
 
 def test_import_reports_bad_lines_and_is_idempotent(tmp_path: Path) -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from router.act.queue import enqueue, mark_dead, mark_deferred, mark_sent
 from router.store import open_engine, outgoing, upgrade
+from tests.cli_run import cli
 from tests.helpers import REPO
 
 NOW = datetime.now(UTC)
@@ -31,10 +30,7 @@ class Setup:
     outbox: Path
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if k != "CSBA_ROUTER_CONFIG"}
-        return subprocess.run(
-            [sys.executable, "-m", "router", "--config", str(self.config), "queue", *args],
-            capture_output=True, text=True, env=env, cwd=REPO, timeout=60)
+        return cli("--config", str(self.config), "queue", *args, cwd=REPO)
 
     def add(self, n: int, to: str = "team@example.internal") -> int:
         with self.engine.begin() as conn:

@@ -553,9 +553,10 @@ def test_median_time_per_message_is_well_under_20ms() -> None:
     times = []
     for _ in range(30):
         for mail in raws:
-            start = time.perf_counter()
+            # CPU time of this process: tests running beside it do not count.
+            start = time.process_time()
             classify(CONFIG, mail, Envelope(), orders=BOOK, history=MemoryHistory(), now=NOW)
-            times.append(time.perf_counter() - start)
+            times.append(time.process_time() - start)
     assert statistics.median(times) < 0.010
 
 

@@ -266,9 +266,10 @@ def test_parse_and_unwrap_are_fast() -> None:
         unwrap(parse_message(raw))
     timings = []
     for raw in raws * 5:
-        start = time.perf_counter()
+        # CPU time of this process: tests running beside it do not count.
+        start = time.process_time()
         unwrap(parse_message(raw))
-        timings.append(time.perf_counter() - start)
+        timings.append(time.process_time() - start)
     assert statistics.median(timings) < 0.005
 
 

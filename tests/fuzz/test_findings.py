@@ -43,15 +43,16 @@ def test_config_with_a_control_character_is_a_config_error(tmp_path: Path, text:
 
 # -- super-linear patterns over attacker-controlled text ---------------------------------------
 # Each took seconds to minutes before (figures in docs/fuzzing.md); linear
-# now, they take milliseconds.  The bound is a hundred times what they take.
+# now, they take milliseconds.  The bound is a hundred times what they take,
+# in CPU time of this process: tests running beside it do not count.
 
 def _decide(raw: bytes) -> float:
-    start = time.perf_counter()
+    start = time.process_time()
     mail = parse_message(raw)
     w = world()
     classify(w.config, mail, ENVELOPES[2], orders=w.orders, history=w.history,
              now=w.now)
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 @pytest.mark.parametrize("header", ["From", "Return-Path", "Sender", "Resent-From",
@@ -70,9 +71,9 @@ def test_long_address_header_without_an_address_decides_fast(header: str, unit: 
 def test_long_word_before_an_at_sign_cleans_fast() -> None:
     # language._EMAIL over the first 100,000 characters the cleaner reads.
     text = "Guten Tag " + "a" * 99_000 + "@"
-    start = time.perf_counter()
+    start = time.process_time()
     detect_language(text)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 @pytest.mark.parametrize("label", ["From: <", "From: x [mailto:"])
@@ -84,9 +85,9 @@ def test_forwarded_header_with_many_at_signs_unwraps_fast(label: str) -> None:
     raw = ("From: a@b.de\r\nSubject: Fwd: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
            + body).encode()
     mail = parse_message(raw)
-    start = time.perf_counter()
+    start = time.process_time()
     unwrap(mail)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 def test_address_patterns_still_find_what_they_found() -> None:
@@ -105,9 +106,9 @@ def test_address_patterns_still_find_what_they_found() -> None:
 def test_archived_envelope_of_a_long_header_is_fast(header: bytes) -> None:
     # intake.arrival's address pattern: 20,000 characters without "@" took 6 s.
     raw = header + b": " + b"a" * 200_000 + b"\r\nFrom: x@y.de\r\n\r\nHallo"
-    start = time.perf_counter()
+    start = time.process_time()
     envelope = archived_envelope(raw)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
     assert envelope.mail_from is None and envelope.rcpt_tos == ()
     assert archived_envelope(b"Return-Path: <a@b.de>\r\nDelivered-To: c@d.de\r\n\r\nx") == (
         ArchivedEnvelope("a@b.de", ("c@d.de",)))
@@ -132,9 +133,9 @@ def test_five_megabytes_of_parser_work_parse_fast(name: str) -> None:
         "header_fields": _HEAD + b"X:a\n" * (FIVE_MB // 4) + b"\r\nHallo",
         "blank_lines_in_a_part": _HEAD + _MIXED + b"\n" * FIVE_MB + b"--b--",
     }[name]
-    start = time.perf_counter()
+    start = time.process_time()
     mail = parse_message(raw)
-    seconds = time.perf_counter() - start
+    seconds = time.process_time() - start
     assert seconds < 2.5, f"{seconds:.1f} s"
     assert mail.from_addr == "kunde@example.de"
     assert any("rest ignored" in defect for defect in mail.defects)
@@ -159,9 +160,9 @@ def test_many_big_html_parts_convert_fast() -> None:
     raw = (_HEAD + b"Content-Type: multipart/mixed; boundary=b\r\n\r\n" + b"".join(
         b"--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + part + b"\r\n"
         for _ in range(12)) + b"--b--")
-    start = time.perf_counter()
+    start = time.process_time()
     mail = parse_message(raw)
-    seconds = time.perf_counter() - start
+    seconds = time.process_time() - start
     assert seconds < 3.0, f"{seconds:.1f} s"
     assert any(defect.startswith("HTML over") for defect in mail.defects)
     assert mail.text.startswith("a\na\n")

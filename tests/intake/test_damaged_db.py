@@ -12,7 +12,6 @@ from __future__ import annotations
 import smtplib
 import sqlite3
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import pytest
 
 from router.store import open_engine
 from router.store.arrivals import store_received
+from tests.cli_run import cli
 from tests.intake.routerproc import WAIT, Router, config_text, free_port
 
 
@@ -29,8 +29,7 @@ def make_database(directory: Path, messages: int = 30) -> tuple[Path, int]:
     config = directory / "router.yaml"
     port = free_port()
     config.write_text(config_text(directory, port), encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "router", "--config", str(config), "db",
-                           "upgrade"], capture_output=True, text=True, timeout=WAIT)
+    done = cli("--config", str(config), "db", "upgrade")
     assert done.returncode == 0, done.stderr
     engine = open_engine(f"sqlite:///{directory / 'router.db'}")
     try:

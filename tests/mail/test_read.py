@@ -288,9 +288,10 @@ def test_leading_bom_and_blank_lines() -> None:
 
 def test_huge_header_line() -> None:
     raw = b"X-Junk: " + b"a" * 100_000 + b"\r\nSubject: ok\r\nFrom: a@b.de\r\n\r\nbody"
-    start = time.perf_counter()
+    # CPU time of this process: tests running beside it do not count.
+    start = time.process_time()
     parsed = parse_message(raw)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
     assert parsed.subject == "ok" and parsed.text == "body"
     assert parsed.from_addr == "a@b.de"
 
@@ -374,10 +375,11 @@ def test_typical_message_is_fast() -> None:
     body = ("Guten Tag, meine Bestellung 302-1234567-1234567 ist nicht da.\n" * 80).encode()
     raw = mail(body, cte="8bit")
     parse_message(raw)
-    start = time.perf_counter()
+    # CPU time of this process: tests running beside it do not count.
+    start = time.process_time()
     for _ in range(50):
         parse_message(raw)
-    assert (time.perf_counter() - start) / 50 < 0.005
+    assert (time.process_time() - start) / 50 < 0.005
 
 
 # -- the public corpora ---------------------------------------------------------------------

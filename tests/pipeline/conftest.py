@@ -5,7 +5,7 @@ its own seller-fulfilled order, so that every Message-ID is a new contact
 (two inquiries about one order inside `billing.contact_window` would be a
 follow-up and join one contact, which would hide a lost or doubled one).
 The orders are imported with the real `csba-router orders import` before the
-daemon starts, as an operator does.
+daemon starts, as an operator does (its `main`, in this process: tests/cli_run.py).
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import socket
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator
@@ -28,6 +26,7 @@ import sqlalchemy as sa
 
 from router.act.delivery import LEASE as DELIVERY_LEASE
 from router.store import contacts, decisions, open_engine, outgoing, received, utcnow
+from tests.cli_run import cli
 from tests.conftest import _pg_schema_url
 from tests.intake.routerproc import Router, config_text
 from tests.pipeline.test_process import forward
@@ -62,10 +61,7 @@ def import_orders(config: Path, count: int) -> None:
     """`csba-router orders import` of `count` orders into the config's database."""
     report = config.parent / "orders.txt"
     report.write_text(orders_report(count), encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "router", "--config", str(config), "orders", "import",
-         "--seller", SELLER_ID, str(report)],
-        capture_output=True, text=True, timeout=60)
+    done = cli("--config", str(config), "orders", "import", "--seller", SELLER_ID, str(report))
     assert done.returncode == 0, done.stderr
 
 
@@ -129,13 +125,17 @@ STORAGE_LINE = r"url: sqlite:///\./var/router\.db"
 TRANSPORT_LINE = r"transport: maildir://\./var/outbox"
 
 
-def pipeline_processes(count: int) -> dict[str, str]:
+def pipeline_processes(count: int, lease: timedelta | None = None) -> dict[str, str]:
     """A `config_text` extra: `instance.workers`, the pipeline processes of a daemon.
 
     Fixed by the crash tests, so that their cost and what a crash can leave
-    in flight do not depend on the machine's number of CPUs.
+    in flight do not depend on the machine's number of CPUs.  `lease`: an
+    `instance.lease` too (a test that waits for real leases to end).
     """
-    return {r"(?m)^instance:$": f"instance:\n  workers: {count}"}
+    lines = f"instance:\n  workers: {count}"
+    if lease is not None:
+        lines += f"\n  lease: {int(lease.total_seconds())}s"
+    return {r"(?m)^instance:$": lines}
 
 
 @pytest.fixture

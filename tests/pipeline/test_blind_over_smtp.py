@@ -77,8 +77,6 @@ import re
 import shutil
 import signal
 import smtplib
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -92,6 +90,7 @@ import sqlalchemy as sa
 import yaml
 
 from router.store import contacts, decisions, open_engine, outgoing, received
+from tests.cli_run import cli
 from tests.intake.routerproc import REPO, Router, free_port
 
 BLIND = REPO / "tests" / "decide" / "blind"
@@ -321,10 +320,8 @@ def import_reports(config: Path, directory: Path) -> None:
         copy = directory / report.name
         shutil.copyfile(report, copy)
         seller = report.stem.removeprefix("orders-")
-        done = subprocess.run(
-            [sys.executable, "-m", "router", "--config", str(config), "orders", "import",
-             "--seller", seller, str(copy)],
-            capture_output=True, text=True, timeout=120, cwd=directory)
+        done = cli("--config", str(config), "orders", "import", "--seller", seller, str(copy),
+                   cwd=directory)
         assert done.returncode == 0, done.stderr
         assert done.stderr == "", f"{report.name}: lines were skipped:\n{done.stderr}"
 

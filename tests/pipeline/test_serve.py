@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from router.store import outgoing
+from tests.cli_run import cli
 from tests.intake.routerproc import Router, free_port, launch
 from tests.pipeline.test_process import ORDERS, forward
 
@@ -28,10 +29,8 @@ def daemon(tmp_path: Path) -> Iterator[Router]:
     router = launch(directory, free_port(), args=())
     report = tmp_path / "orders.txt"
     report.write_text(ORDERS, encoding="utf-8")
-    imported = subprocess.run(
-        [sys.executable, "-m", "router", "--config", str(router.config), "orders", "import",
-         "--seller", "A1MUSTERHANDEL", str(report)],
-        capture_output=True, text=True, timeout=60)
+    imported = cli("--config", str(router.config), "orders", "import",
+                   "--seller", "A1MUSTERHANDEL", str(report))
     assert imported.returncode == 0, imported.stderr
     router.expect("listening")
     try:

@@ -2,7 +2,10 @@
 
 Time is passed to the claims as `now`, so the bounds are checked on the
 real queries without waiting minutes; the two-daemon crash test
-(test_crash_postgres.py) waits for the real leases once.
+(test_crash_postgres.py) waits for real leases once (`instance.lease`
+set short there).  The leases follow `instance.lease`: its default gives
+the constants checked here, and no value the config accepts breaks the
+contract.
 """
 
 from __future__ import annotations
@@ -10,11 +13,14 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
+from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
 from router.act import delivery
 from router.act.queue import claim_due, enqueue, enqueue_many, mark_deferred, next_due
+from router.config.model import Instance
 from router.pipeline import runner
 from router.pipeline.claims import claim
 from router.store import begin_write, outgoing, received
@@ -115,3 +121,19 @@ def test_a_live_deliverer_keeps_its_claim_and_only_its_claim(engine: Engine) -> 
     assert next_try(engine, ours) == now + timedelta(seconds=30) + delivery.LEASE
     assert next_try(engine, lost) == held_until + timedelta(minutes=5)
     assert next_try(engine, recorded) == deferred.next_try_at
+
+
+def test_the_default_lease_is_the_constants_and_no_lease_allowed_breaks_the_contract() -> None:
+    default = Instance.model_fields["lease"].default
+    assert default == runner.LEASE == delivery.HANDOFF_LEASE
+    assert delivery.leases(default) == (delivery.LEASE, delivery.RENEW_SECONDS)
+    for text, seconds in [("5s", 5), ("60s", 60)]:
+        lease = Instance(hostname="h", lease=text).lease
+        assert lease == timedelta(seconds=seconds)
+        claimed, renew = delivery.leases(lease)
+        assert lease + timedelta(seconds=runner.POLL_SECONDS) <= TAKEOVER
+        assert claimed + timedelta(seconds=delivery.MIN_IDLE_SECONDS) <= TAKEOVER
+        assert timedelta(seconds=renew) < claimed / 2
+    for text in ("4s", "61s", "2m"):
+        with pytest.raises(ValidationError, match="a lease from 5s to 60s"):
+            Instance(hostname="h", lease=text)

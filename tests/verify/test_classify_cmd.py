@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_run import cli
 from tests.helpers import REPO
 from tests.verify.conftest import World
 from tests.verify.mail import message, sign
@@ -34,10 +33,8 @@ def classify(tmp_path: Path, resolver: str, raw: bytes, *args: str
     config.write_text(CONFIG.format(data=tmp_path / "var", resolver=resolver), encoding="utf-8")
     mail = tmp_path / "mail.eml"
     mail.write_bytes(raw)
-    env = {k: v for k, v in os.environ.items() if k != "CSBA_ROUTER_CONFIG"}
-    return subprocess.run([sys.executable, "-m", "router", "--config", str(config), "classify",
-                           "--no-db", "--json", *args, str(mail)],
-                          capture_output=True, text=True, env=env, cwd=REPO, timeout=60)
+    return cli("--config", str(config), "classify", "--no-db", "--json", *args, str(mail),
+               cwd=REPO)
 
 
 def test_a_signed_file_is_verified_over_dns(tmp_path: Path, dns_world: World) -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import smtplib
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from router.store import contacts, decisions, outgoing, received
+from tests.cli_run import cli
 from tests.intake.routerproc import Router, free_port
 from tests.pipeline.conftest import csba_ids, order_id, prepare, start, wait_until
 from tests.verify.conftest import World
@@ -101,9 +100,8 @@ def test_forged_seller_is_held_and_the_genuine_ones_are_forwarded(daemon: Router
     wait_until(lambda: sum(csba_ids(outbox).values()) == 3, WAIT, "three forwards delivered")
     assert "<forged@evil.test>" not in csba_ids(outbox)
 
-    held = subprocess.run([sys.executable, "-m", "router", "--config", str(daemon.config),
-                           "held", "--format", "json"], capture_output=True, text=True,
-                          timeout=60, check=True)
+    held = cli("--config", str(daemon.config), "held", "--format", "json")
+    assert held.returncode == 0, held.stderr
     (entry,) = json.loads(held.stdout)
     assert (entry["id"], entry["category"]) == (forged, "unauthenticated")
     assert "spf=fail for evil.test" in entry["reason"]
