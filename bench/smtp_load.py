@@ -495,7 +495,7 @@ def profile(messages: list[tuple[str, bytes]], top: int = 25, trust: bool = Fals
     try:
         engine = fresh_store("timed.db")
         timed("parse_message", prepare_module)
-        for name in ("classify", "plan_facts", "_write_many", "compose_forward",
+        for name in ("classify", "_facts", "_write_many", "compose_forward",
                      "enqueue_composed"):
             timed(name, process_module)
         timed("claim", runner)
